@@ -1,0 +1,55 @@
+# The two commands of the README: `make demo` (the main job against the lab) and `make test` (everything that
+# must pass). Both build .venv first; `make venv` is idempotent and quick when nothing changed.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: venv demo test lint typecheck unit lab-tests integration sanity ansible-lint bench clean
+
+venv: $(STAMP)
+	@scripts/link-collection $(VENV)
+
+$(STAMP): requirements-dev.txt requirements.txt tests/lab/pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e tests/lab
+	@scripts/ansible-test-pip-standin
+	@touch $@
+
+demo: venv
+	$(BIN)/python scripts/demo.py
+
+test: venv lint typecheck unit lab-tests integration ansible-lint sanity
+	@echo "make test: all checks passed"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	cd $(VENV)/collections && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
+	  -p ansible_collections.winfix.volsnap.plugins.plugin_utils
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+lab-tests: venv
+	$(BIN)/pytest -q tests/lab/tests
+
+integration: venv
+	@if compgen -G "tests/integration/test_*.py" >/dev/null; then $(BIN)/pytest -q tests/integration; \
+	 else echo "integration: no tests yet"; fi
+
+ansible-lint: venv
+	$(BIN)/ansible-lint --profile production
+
+sanity: venv
+	scripts/run-sanity
+
+clean:
+	rm -rf $(VENV) tests/output .mypy_cache .ruff_cache .pytest_cache

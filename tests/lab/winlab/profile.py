@@ -1,0 +1,124 @@
+"""HOSTS.yml: the profiles of the simulated hosts (the file format is an interface; keep the field names)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+AUTH_METHODS = ("ntlm", "basic")
+ARCHES = ("x86", "AMD64", "IA64")
+PRODUCT_TYPES = ("WinNT", "ServerNT", "LanmanNT")
+LOCALES = ("en-US", "de-DE")
+FAULT_NAMES = (
+    "auth_refused",
+    "unreachable",
+    "drop_after_bytes",
+    "slow_ms",
+    "disk_full",
+    "installer_exit_code",
+    "restart_never_returns",
+    "restart_takes_s",
+    "garbled_output",
+)
+
+
+class ProfileError(ValueError):
+    """A HOSTS.yml that cannot describe a host; the message names the host and the field."""
+
+
+@dataclass(frozen=True)
+class Volume:
+    drive: str
+    capacity_bytes: int
+    filesystem: str = "NTFS"
+
+
+@dataclass(frozen=True)
+class HostProfile:
+    name: str
+    product_name: str = "Windows 7 Professional"
+    current_version: str = "6.1"
+    current_major_version: int | None = None
+    build: int = 7600
+    csd_version: str | None = None
+    product_type: str = "WinNT"
+    edition_id: str | None = "Professional"
+    installation_type: str | None = None
+    arch: str = "AMD64"
+    volsnap_version: str | None = "6.1.7600.16385"
+    powershell: str | None = "2.0"
+    wmic: bool = True
+    installed_kbs: tuple[str, ...] = ()
+    pending_reboot: bool = False
+    locale: str = "en-US"
+    volumes: tuple[Volume, ...] = (Volume("C:", 25769803776, "NTFS"),)
+    shadow_copies: int = 0
+    faults: dict[str, Any] = field(default_factory=dict)
+    username: str = "Administrator"
+    password: str = "Lab-Passw0rd!"
+    auth: str = "ntlm"
+    port: int | None = None  # None: a free port is chosen when the lab starts
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    hosts: tuple[HostProfile, ...]
+
+
+_FIELDS = {f.name for f in dataclasses.fields(HostProfile)}
+
+
+def _host_from_mapping(name: str, raw: dict[str, Any]) -> HostProfile:
+    unknown = sorted(set(raw) - _FIELDS)
+    if unknown:
+        raise ProfileError(f"host {name}: unknown field(s) {', '.join(unknown)}")
+    values = dict(raw)
+    values["name"] = name
+    if "volumes" in values:
+        values["volumes"] = tuple(Volume(**v) for v in values["volumes"] or ())
+    if "installed_kbs" in values:
+        values["installed_kbs"] = tuple(str(kb).upper() for kb in values["installed_kbs"] or ())
+    for key in ("current_version", "volsnap_version", "powershell", "csd_version"):
+        if values.get(key) is not None:
+            values[key] = str(values[key])
+    values["faults"] = dict(values.get("faults") or {})
+    profile = HostProfile(**values)
+    _validate(profile)
+    return profile
+
+
+def _validate(p: HostProfile) -> None:
+    checks = [
+        (p.auth in AUTH_METHODS, f"auth must be one of {AUTH_METHODS}"),
+        (p.arch in ARCHES, f"arch must be one of {ARCHES}"),
+        (p.product_type in PRODUCT_TYPES, f"product_type must be one of {PRODUCT_TYPES}"),
+        (p.locale in LOCALES, f"locale must be one of {LOCALES}"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ProfileError(f"host {p.name}: {message}")
+    unknown_faults = sorted(set(p.faults) - set(FAULT_NAMES))
+    if unknown_faults:
+        raise ProfileError(f"host {p.name}: unknown fault(s) {', '.join(unknown_faults)}")
+
+
+def load_config(data: dict[str, Any]) -> LabConfig:
+    defaults = dict(data.get("defaults") or {})
+    hosts_raw = data.get("hosts") or {}
+    if not isinstance(hosts_raw, dict) or not hosts_raw:
+        raise ProfileError("HOSTS.yml: 'hosts' must be a non-empty mapping of inventory name to profile")
+    hosts = []
+    for name, raw in hosts_raw.items():
+        merged = {**defaults, **(raw or {})}
+        merged["faults"] = {**(defaults.get("faults") or {}), **((raw or {}).get("faults") or {})}
+        hosts.append(_host_from_mapping(str(name), merged))
+    return LabConfig(hosts=tuple(hosts))
+
+
+def load_hosts_file(path: Path) -> LabConfig:
+    with open(path, encoding="utf-8") as handle:
+        return load_config(yaml.safe_load(handle) or {})
