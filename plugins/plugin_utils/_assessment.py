@@ -129,6 +129,9 @@ def _assess_version(facts: HostFacts, family: Family, draft: Assessment) -> Asse
         if not facts.wmic_available:
             why += "; wmic is not available on the host"
         return replace(draft, reason=f"volsnap.sys version {why}")
+    if facts.build is not None and version.build != facts.build:
+        reason = f"volsnap.sys {version} is from build {version.build} but the OS reports build {facts.build}"
+        return replace(draft, reason=reason)
     branch = classify_branch(version, family.ranges)
     draft = replace(draft, branch=branch.value)
     if branch is Branch.SP1 and facts.build == 7601:
