@@ -17,6 +17,10 @@ class Availability(enum.Enum):
     GONE = "gone"  # went down and never returns (fault restart_never_returns)
 
 
+class ShellClosed(Exception):
+    """Raised by a Shell or RunningCommand whose host restarted since the shell was created."""
+
+
 @dataclass(frozen=True)
 class ReceiveChunk:
     """What one WS-Man Receive returns for a command."""

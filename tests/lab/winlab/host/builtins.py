@@ -1,0 +1,236 @@
+"""cmd.exe built-in commands (not echo/if, which the interpreter handles): ver, set, exit, type, del, move, copy,
+mkdir, rmdir, cd, dir, start, rem, cls, hostname-free. Output texts follow cmd.exe on the host's locale."""
+
+from __future__ import annotations
+
+import ntpath
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from winlab.host.cmdparse import Simple
+from winlab.host.filesystem import DiskFullError
+from winlab.host.tools import ExitRequest
+
+if TYPE_CHECKING:
+    from winlab.host.interpreter import Interpreter, Streams
+
+Builtin = Callable[["Interpreter", list[str], Simple, "Streams"], int]
+BUILTINS: dict[str, Builtin] = {}
+
+
+def builtin(*names: str) -> Callable[[Builtin], Builtin]:
+    def decorate(function: Builtin) -> Builtin:
+        for name in names:
+            BUILTINS[name] = function
+        return function
+
+    return decorate
+
+
+def _say(sh: Interpreter, streams: Streams, text: str) -> None:
+    streams.out += sh.encode(text + "\r\n")
+
+
+def _fail(sh: Interpreter, streams: Streams, english: str, german: str) -> None:
+    streams.err += sh.encode((german if sh.machine.german else english) + "\r\n")
+
+
+@builtin("ver")
+def _ver(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    # Source: `ver` on each release prints a blank line and "Microsoft Windows [Version 6.1.7600]"; 2003 prints
+    # "Microsoft Windows [Version 5.2.3790]"; German hosts print "Microsoft Windows [Version …]" too on 6.x
+    # (the word is localised on some languages, e.g. "Versione"); the build line is major.minor.build.
+    p = sh.machine.profile
+    version = f"{p.current_version}.{p.build}" if p.current_major_version is None else f"10.0.{p.build}"
+    _say(sh, streams, "")
+    _say(sh, streams, f"Microsoft Windows [Version {version}]")
+    return 0
+
+
+@builtin("set")
+def _set(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    text = node.raw_args.strip()
+    if "=" in text:
+        name, _, value = text.partition("=")
+        if value:
+            sh.env[name] = value
+        else:
+            sh.env.pop(name, None)
+        return 0
+    shown = [
+        f"{k}={v}"
+        for k, v in sorted(sh.env.items(), key=lambda kv: kv[0].lower())
+        if k.lower().startswith(text.lower())
+    ]
+    if not shown:
+        _fail(sh, streams, f"Environment variable {text} not defined", f"Umgebungsvariable {text} nicht definiert")
+        return 1
+    for line in shown:
+        _say(sh, streams, line)
+    return 0
+
+
+@builtin("exit")
+def _exit(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    args = [a for a in argv if a.lower() != "/b"]
+    code = int(args[0]) if args and args[0].lstrip("-").isdigit() else 0
+    if argv and argv[0].lower() == "/b":
+        sh.errorlevel = code
+        return code
+    raise ExitRequest(code)
+
+
+@builtin("type")
+def _type(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    entry = sh.machine.files.read(sh.resolve_path(argv[0])) if argv else None
+    if entry is None:
+        _fail(
+            sh,
+            streams,
+            "The system cannot find the file specified.",
+            "Das System kann die angegebene Datei nicht finden.",
+        )
+        return 1
+    streams.out += entry.data
+    return 0
+
+
+@builtin("del", "erase")
+def _del(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    for target in (a for a in argv if not a.startswith("/")):
+        path = sh.resolve_path(target)
+        if not sh.machine.files.delete(path):
+            _fail(sh, streams, f"Could Not Find {path}", f"{path} konnte nicht gefunden werden.")
+    return 0  # del keeps errorlevel 0 when a file is missing, as cmd does
+
+
+@builtin("move")
+def _move(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    paths = [a for a in argv if not a.startswith("/")]
+    if len(paths) != 2:
+        _fail(sh, streams, "The syntax of the command is incorrect.", "Die Syntax für den Befehl ist falsch.")
+        return 1
+    source, target = (sh.resolve_path(p) for p in paths)
+    if sh.machine.files.read(source) is None:
+        _fail(
+            sh,
+            streams,
+            "The system cannot find the file specified.",
+            "Das System kann die angegebene Datei nicht finden.",
+        )
+        return 1
+    sh.machine.files.move(source, target)
+    _say(sh, streams, "        1 file(s) moved." if not sh.machine.german else "        1 Datei(en) verschoben.")
+    return 0
+
+
+@builtin("copy")
+def _copy(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    paths = [a for a in argv if not a.startswith("/")]
+    if len(paths) != 2:
+        _fail(sh, streams, "The syntax of the command is incorrect.", "Die Syntax für den Befehl ist falsch.")
+        return 1
+    source, target = (sh.resolve_path(p) for p in paths)
+    entry = sh.machine.files.read(source)
+    if entry is None:
+        _fail(
+            sh,
+            streams,
+            "The system cannot find the file specified.",
+            "Das System kann die angegebene Datei nicht finden.",
+        )
+        return 1
+    if sh.machine.files.is_dir(target):
+        target = ntpath.join(target, ntpath.basename(entry.path))
+    try:
+        sh.machine.files.write(target, entry.data, entry.version)
+    except DiskFullError:
+        _fail(
+            sh,
+            streams,
+            "There is not enough space on the disk.",
+            "Auf dem Datenträger ist nicht genügend Speicherplatz vorhanden.",
+        )
+        return 1
+    _say(sh, streams, "        1 file(s) copied.")
+    return 0
+
+
+@builtin("mkdir", "md")
+def _mkdir(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    path = sh.resolve_path(argv[0]) if argv else ""
+    if not path or sh.machine.files.exists(path):
+        _fail(
+            sh,
+            streams,
+            f"A subdirectory or file {argv[0] if argv else ''} already exists.",
+            f'Ein Unterverzeichnis oder eine Datei mit dem Namen "{argv[0] if argv else ""}" existiert bereits.',
+        )
+        return 1
+    sh.machine.files.mkdir(path)
+    return 0
+
+
+@builtin("rmdir", "rd")
+def _rmdir(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    paths = [a for a in argv if not a.startswith("/")]
+    if not paths or not sh.machine.files.rmtree(sh.resolve_path(paths[0])):
+        _fail(
+            sh,
+            streams,
+            "The system cannot find the file specified.",
+            "Das System kann die angegebene Datei nicht finden.",
+        )
+        return 2
+    return 0
+
+
+@builtin("cd", "chdir")
+def _cd(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    if not argv:
+        _say(sh, streams, sh.cwd)
+        return 0
+    path = sh.resolve_path(" ".join(a for a in argv if a.lower() != "/d"))
+    if not sh.machine.files.is_dir(path):
+        _fail(
+            sh,
+            streams,
+            "The system cannot find the path specified.",
+            "Das System kann den angegebenen Pfad nicht finden.",
+        )
+        return 1
+    sh.cwd = path
+    return 0
+
+
+@builtin("dir")
+def _dir(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    paths = [a for a in argv if not a.startswith("/")]
+    path = sh.resolve_path(paths[0]) if paths else sh.cwd
+    if sh.machine.files.is_dir(path):
+        names = sh.machine.files.listdir(path)
+    elif sh.machine.files.exists(path):
+        names = [ntpath.basename(path)]
+    else:
+        _fail(sh, streams, "File Not Found", "Datei nicht gefunden")
+        return 1
+    for name in names:  # only the bare format (/b) is emulated
+        _say(sh, streams, name)
+    return 0
+
+
+@builtin("start")
+def _start(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    # `start /w X args`: run X and wait; the lab runs everything synchronously, so start == run (with /w semantics).
+    words = node.words[1:]
+    while words and words[0].startswith("/"):
+        words = words[1:]
+    if not words:
+        return 0
+    inner = Simple(words, node.raw_args.split(words[0], 1)[1] if words[0] in node.raw_args else "", [])
+    return sh.run(inner, streams)
+
+
+@builtin("rem", "cls", "title")
+def _noop(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    return 0

@@ -1,0 +1,83 @@
+"""Files and directories with case-insensitive paths, and a version resource per file (what wmic datafile reads)."""
+
+from __future__ import annotations
+
+import ntpath
+from dataclasses import dataclass
+
+
+class DiskFullError(OSError):
+    """ "There is not enough space on the disk." (fault disk_full)."""
+
+
+@dataclass
+class FileEntry:
+    path: str  # as created
+    data: bytes
+    version: str | None = None  # the file's version resource, if it has one
+
+
+def normalise(path: str) -> str:
+    return ntpath.normpath(path.strip().strip('"')).rstrip("\\") if path.strip() else ""
+
+
+class FileSystem:
+    # Writes above this size fail when the disk is "full": small command output files still work.
+    DISK_FULL_LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._files: dict[str, FileEntry] = {}
+        self._dirs: dict[str, str] = {}
+        self.disk_full = False
+
+    def is_dir(self, path: str) -> bool:
+        p = normalise(path).lower()
+        return p in self._dirs or (len(p) == 2 and p.endswith(":"))
+
+    def exists(self, path: str) -> bool:
+        return self.is_dir(path) or normalise(path).lower() in self._files
+
+    def read(self, path: str) -> FileEntry | None:
+        return self._files.get(normalise(path).lower())
+
+    def mkdir(self, path: str) -> None:
+        full = normalise(path)
+        parts = full.split("\\")
+        for depth in range(2, len(parts) + 1):
+            sub = "\\".join(parts[:depth])
+            self._dirs.setdefault(sub.lower(), sub)
+
+    def write(self, path: str, data: bytes, version: str | None = None, append: bool = False) -> None:
+        full = normalise(path)
+        parent = ntpath.dirname(full)
+        if not self.is_dir(parent):
+            raise FileNotFoundError(parent)
+        existing = self._files.get(full.lower())
+        new_data = (existing.data if (append and existing) else b"") + data
+        if self.disk_full and len(new_data) > self.DISK_FULL_LIMIT:
+            raise DiskFullError(full)
+        self._files[full.lower()] = FileEntry(existing.path if existing else full, new_data, version)
+
+    def delete(self, path: str) -> bool:
+        return self._files.pop(normalise(path).lower(), None) is not None
+
+    def move(self, source: str, target: str) -> None:
+        entry = self._files.pop(normalise(source).lower())
+        full = normalise(target)
+        if self.is_dir(full):
+            full = ntpath.join(full, ntpath.basename(entry.path))
+        self._files[full.lower()] = FileEntry(full, entry.data, entry.version)
+
+    def rmtree(self, path: str) -> bool:
+        prefix = normalise(path).lower()
+        found = prefix in self._dirs
+        for store in (self._files, self._dirs):
+            for key in [k for k in store if k == prefix or k.startswith(prefix + "\\")]:
+                del store[key]
+        return found
+
+    def listdir(self, path: str) -> list[str]:
+        prefix = normalise(path).lower() + "\\"
+        names = [e.path for k, e in self._files.items() if k.startswith(prefix) and "\\" not in k[len(prefix) :]]
+        names += [d for k, d in self._dirs.items() if k.startswith(prefix) and "\\" not in k[len(prefix) :]]
+        return sorted(ntpath.basename(n) for n in names)

@@ -1,0 +1,220 @@
+"""cmd.exe: runs a parsed command line against a Machine. Built-ins live here; external tools in tools_*.py."""
+
+from __future__ import annotations
+
+import ntpath
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from winlab.host import cmdparse
+from winlab.host.cmdparse import Binary, Block, If, Node, ParseError, Redirect, Simple
+from winlab.host.filesystem import DiskFullError
+from winlab.host.machine import Machine
+from winlab.host.tools import ExitRequest, ToolContext, find_tool
+
+GARBLED_TOOLS = {"reg", "wmic", "vssadmin"}
+
+
+@dataclass
+class Streams:
+    stdin: bytes
+    out: bytearray
+    err: bytearray
+
+
+_Body = Callable[[Streams], int]
+
+
+class Interpreter:
+    def __init__(self, machine: Machine, env: dict[str, str], codepage: int, cwd: str) -> None:
+        self.machine = machine
+        self.env = env
+        self.codepage = codepage
+        self.cwd = cwd
+        self.errorlevel = 0
+
+    # -- entry ------------------------------------------------------------------------------------------------
+    def run_line(self, line: str, stdin: bytes) -> tuple[bytes, bytes, int]:
+        env = {**self.env, "ERRORLEVEL": str(self.errorlevel), "CD": self.cwd}
+        streams = Streams(stdin, bytearray(), bytearray())
+        try:
+            node = cmdparse.parse(cmdparse.expand_variables(line, env))
+        except ParseError as error:
+            streams.err += self.encode(f"{error}\r\n")
+            return bytes(streams.out), bytes(streams.err), 255
+        try:
+            self.errorlevel = self.run(node, streams)
+        except ExitRequest as leave:
+            self.errorlevel = leave.code
+        return bytes(streams.out), bytes(streams.err), self.errorlevel
+
+    def encode(self, text: str) -> bytes:
+        return text.encode(_codec(self.codepage), errors="replace")
+
+    def resolve_path(self, path: str) -> str:
+        path = cmdparse.unquote(path)
+        if len(path) >= 2 and path[1] == ":":
+            return ntpath.normpath(path)
+        return ntpath.normpath(ntpath.join(self.cwd, path))
+
+    # -- nodes ------------------------------------------------------------------------------------------------
+    def run(self, node: Node, streams: Streams) -> int:
+        if isinstance(node, Binary):
+            return self._binary(node, streams)
+        if isinstance(node, Block):
+            return self._with_redirects(node.redirects, streams, lambda s: self.run(node.body, s))
+        if isinstance(node, If):
+            return self._if(node, streams)
+        return self._with_redirects(node.redirects, streams, lambda s: self._simple(node, s))
+
+    def _binary(self, node: Binary, streams: Streams) -> int:
+        if node.op == "|":
+            piped = Streams(streams.stdin, bytearray(), streams.err)
+            self.errorlevel = self.run(node.left, piped)
+            return self.run(node.right, Streams(bytes(piped.out), streams.out, streams.err))
+        self.errorlevel = self.run(node.left, streams)
+        if (node.op == "&&" and self.errorlevel != 0) or (node.op == "||" and self.errorlevel == 0):
+            return self.errorlevel
+        self.errorlevel = self.run(node.right, streams)
+        return self.errorlevel
+
+    def _if(self, node: If, streams: Streams) -> int:
+        if node.kind == "exist":
+            result = self.machine.files.exists(self.resolve_path(node.operands[0]))
+        elif node.kind == "errorlevel":
+            result = self.errorlevel >= int(node.operands[0])
+        else:
+            left, right = (cmdparse.unquote(o) if '"' in o else o for o in node.operands)
+            result = left.lower() == right.lower() if node.ignore_case else left == right
+        if result != node.negate:
+            return self.run(node.body, streams)
+        return self.errorlevel
+
+    def _with_redirects(self, redirects: list[Redirect], streams: Streams, body: _Body) -> int:
+        if not redirects:
+            return body(streams)
+        inner = Streams(streams.stdin, bytearray(), bytearray())
+        targets: dict[int, tuple[str, str]] = {}
+        merge_err_into_out = False
+        for redirect in redirects:
+            if redirect.mode == "<":
+                inner.stdin = self._read_input(redirect.target, streams)
+                if inner.stdin is None:  # type: ignore[comparison-overlap]
+                    return 1
+            elif redirect.mode == ">&":
+                merge_err_into_out = redirect.fd == 2 and redirect.target == "1"
+            else:
+                targets[redirect.fd] = (redirect.target, redirect.mode)
+        code = body(inner)
+        out, err = bytes(inner.out), bytes(inner.err)
+        if merge_err_into_out:
+            out, err = out + err, b""
+        for fd, data in ((1, out), (2, err)):
+            if fd in targets:
+                target, mode = targets[fd]
+                if not self._write_target(target, mode, data, streams):
+                    return 1
+            else:
+                (streams.out if fd == 1 else streams.err).extend(data)
+        return code
+
+    def _read_input(self, target: str, streams: Streams) -> bytes:
+        if target.lower() == "nul":
+            return b""
+        entry = self.machine.files.read(self.resolve_path(target))
+        if entry is None:
+            streams.err += self.encode(
+                self._text(
+                    "The system cannot find the file specified.", "Das System kann die angegebene Datei nicht finden."
+                )
+                + "\r\n"
+            )
+            return None  # type: ignore[return-value]
+        return entry.data
+
+    def _write_target(self, target: str, mode: str, data: bytes, streams: Streams) -> bool:
+        if target.lower() == "nul":
+            return True
+        try:
+            self.machine.files.write(self.resolve_path(target), data, append=mode == ">>")
+        except DiskFullError:
+            streams.err += self.encode(
+                self._text(
+                    "There is not enough space on the disk.",
+                    "Auf dem Datenträger ist nicht genügend Speicherplatz vorhanden.",
+                )
+                + "\r\n"
+            )
+            return False
+        except FileNotFoundError:
+            streams.err += self.encode(
+                self._text(
+                    "The system cannot find the path specified.", "Das System kann den angegebenen Pfad nicht finden."
+                )
+                + "\r\n"
+            )
+            return False
+        return True
+
+    # -- simple commands --------------------------------------------------------------------------------------
+    def _simple(self, node: Simple, streams: Streams) -> int:
+        name = node.words[0]
+        argv = [cmdparse.unquote(w) for w in node.words[1:]]
+        self.machine.log_command([cmdparse.unquote(name), *argv])
+        low = cmdparse.unquote(name).lower()
+        if low.startswith("echo") and (low == "echo" or low[4] in ".:"):
+            return self._echo(node, low, streams)
+        builtin = _BUILTINS.get(low)
+        if builtin is not None:
+            return builtin(self, argv, node, streams)
+        tool = find_tool(name) if self.machine.has_tool(low) else None
+        if tool is None and "\\" in name:
+            tool = find_tool("@package-exe") if self._is_package(name) else None
+        if tool is None:
+            streams.err += self.encode(self._not_recognized(cmdparse.unquote(name)))
+            return 9009
+        ctx = ToolContext(self.machine, self, cmdparse.unquote(name), argv, node.raw_args, streams.stdin)
+        code = tool(ctx)
+        out = self.encode("".join(ctx.out))
+        if self.machine.faults.get("garbled_output") and low.removesuffix(".exe") in GARBLED_TOOLS:
+            out = _garble(out)
+        streams.out += bytes(ctx.raw_out) + out
+        streams.err += self.encode("".join(ctx.err))
+        return code
+
+    def _is_package(self, name: str) -> bool:
+        entry = self.machine.files.read(self.resolve_path(name))
+        return entry is not None and entry.data[:2] == b"MZ" and len(entry.data) > 64
+
+    def _not_recognized(self, name: str) -> str:
+        if self.machine.german:
+            return f'Der Befehl "{name}" ist entweder falsch geschrieben oder\r\nkonnte nicht gefunden werden.\r\n'
+        return f"'{name}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
+
+    def _text(self, english: str, german: str) -> str:
+        return german if self.machine.german else english
+
+    def _echo(self, node: Simple, low: str, streams: Streams) -> int:
+        if low != "echo":  # echo. and echo: print what follows the dot, or an empty line
+            text = cmdparse.unquote(node.words[0])[5:] + node.raw_args
+        else:
+            text = node.raw_args[1:] if node.raw_args[:1] in (" ", "\t") else node.raw_args
+            if not text.strip():
+                text = "ECHO is on."
+        streams.out += self.encode(text + "\r\n")
+        return 0
+
+
+def _garble(data: bytes) -> bytes:
+    """Fault garbled_output: keep the first half, scramble every fifth byte (deterministic)."""
+    half = bytearray(data[: len(data) // 2])
+    for index in range(0, len(half), 5):
+        half[index] = 0x3F if half[index] != 0x3F else 0x23
+    return bytes(half)
+
+
+def _codec(codepage: int) -> str:
+    return {65001: "utf-8", 1200: "utf-16-le"}.get(codepage, f"cp{codepage}")
+
+
+from winlab.host.builtins import BUILTINS as _BUILTINS

@@ -1,0 +1,181 @@
+"""The state of one simulated host: registry, files, environment, boot, restarts, staged changes, tasks.
+
+No timers: `tick()` brings the host up to "now" (fires due tasks, starts and finishes restarts) and is called on
+every request, so hundreds of idle hosts cost nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from winlab.api import Availability
+from winlab.clock import LabClock
+from winlab.host.filesystem import FileSystem
+from winlab.host.registry import Registry
+from winlab.profile import HostProfile
+
+NT_CURRENT = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+CBS = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing"
+SESSION_MANAGER = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager"
+UPDATES = r"HKLM\SOFTWARE\Microsoft\Updates"
+VOLSNAP = r"C:\Windows\System32\drivers\volsnap.sys"
+ARCH_TAG = {"x86": "x86", "AMD64": "amd64", "IA64": "ia64"}
+
+
+@dataclass
+class ScheduledTask:
+    name: str
+    run_at: dt.datetime  # lab time
+    command: str  # run through cmd as SYSTEM
+    done: bool = False
+
+
+@dataclass
+class PendingRestart:
+    at: dt.datetime  # lab time
+    comment: str = ""
+
+
+@dataclass
+class Machine:
+    profile: HostProfile
+    clock: LabClock
+    state_dir: Path | None = None
+    registry: Registry = field(default_factory=Registry)
+    files: FileSystem = field(default_factory=FileSystem)
+    boot_time: dt.datetime = field(default_factory=dt.datetime.now)
+    boot_generation: int = 0  # shells of an older generation died with the restart
+    staged_files: dict[str, tuple[bytes, str | None]] = field(default_factory=dict)
+    pending_restart: PendingRestart | None = None
+    tasks: dict[str, ScheduledTask] = field(default_factory=dict)
+    audit: list[list[str]] = field(default_factory=list)
+    down_until: float | None = None  # real time when a restart finishes
+    gone: bool = False
+    run_as_system: Callable[[str], None] | None = None  # set by the shell layer: runs a task's command
+
+    @property
+    def faults(self) -> dict[str, Any]:
+        return self.profile.faults
+
+    @property
+    def windows_root(self) -> str:
+        return r"C:\WINDOWS" if self.profile.build <= 3790 else r"C:\Windows"
+
+    @property
+    def is_2003(self) -> bool:
+        return self.profile.build <= 3790
+
+    @property
+    def german(self) -> bool:
+        return self.profile.locale == "de-DE"
+
+    def has_tool(self, name: str) -> bool:
+        """Tools that exist only on some hosts (the profile, or the Windows release, says so)."""
+        base = name.replace('"', "").rsplit("\\", 1)[-1].removesuffix(".exe")
+        present = {
+            "wmic": self.profile.wmic,
+            "powershell": self.profile.powershell is not None,
+            "dism": self.profile.build >= 7600,
+            "pkgmgr": self.profile.build >= 6000,
+        }
+        return present.get(base, True)
+
+    # -- time and availability -------------------------------------------------------------------------------
+    def tick(self) -> None:
+        if self.gone:
+            return
+        if self.down_until is not None and LabClock.real() >= self.down_until:
+            self._finish_restart()
+        if self.down_until is not None:
+            return
+        now = self.clock.now()
+        for task in list(self.tasks.values()):
+            if not task.done and task.run_at <= now and self.run_as_system is not None:
+                task.done = True
+                self.run_as_system(task.command)
+        if self.pending_restart is not None and self.pending_restart.at <= self.clock.now():
+            self._begin_restart()
+
+    def availability(self) -> Availability:
+        self.tick()
+        if self.gone:
+            return Availability.GONE
+        return Availability.RESTARTING if self.down_until is not None else Availability.UP
+
+    def schedule_restart(self, delay_s: int, comment: str) -> None:
+        self.pending_restart = PendingRestart(self.clock.now() + dt.timedelta(seconds=delay_s), comment)
+
+    def _begin_restart(self) -> None:
+        self.pending_restart = None
+        self.boot_generation += 1
+        if self.faults.get("restart_never_returns"):
+            self.gone = True
+            return
+        self.down_until = LabClock.real() + float(self.faults.get("restart_takes_s", 2))
+
+    def _finish_restart(self) -> None:
+        self.down_until = None
+        for path, (data, version) in self.staged_files.items():
+            self.files.write(path, data, version)
+        self.staged_files.clear()
+        for key in (
+            CBS + r"\RebootPending",
+            r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired",
+        ):
+            self.registry.delete_key(key)
+        self.registry.delete_value(SESSION_MANAGER, "PendingFileRenameOperations")
+        self.registry.delete_value(UPDATES, "UpdateExeVolatile")
+        self.boot_time = self.clock.now()
+        self.log_event("boot")
+
+    # -- servicing ------------------------------------------------------------------------------------------
+    def set_reboot_pending(self) -> None:
+        if self.is_2003:
+            self.registry.set_value(UPDATES, "UpdateExeVolatile", "REG_DWORD", "0x1")
+        else:
+            self.registry.ensure_key(CBS + r"\RebootPending")
+
+    def record_kb(self, kb: str) -> None:
+        if self.is_2003:
+            self.registry.ensure_key(rf"{UPDATES}\Windows Server 2003\SP3\{kb}")
+            self.registry.ensure_key(rf"{NT_CURRENT}\Hotfix\{kb}")
+        else:
+            tag = ARCH_TAG[self.profile.arch]
+            self.registry.ensure_key(rf"{CBS}\Packages\Package_for_{kb}~31bf3856ad364e35~{tag}~~6.1.1.0")
+
+    def forget_kb(self, kb: str) -> None:
+        self.registry.delete_key(rf"{UPDATES}\Windows Server 2003\SP3\{kb}")
+        self.registry.delete_key(rf"{NT_CURRENT}\Hotfix\{kb}")
+        for key in self.registry.subkeys(CBS + r"\Packages"):
+            if kb.lower() in key.path.lower():
+                self.registry.delete_key(key.path)
+
+    def kb_installed(self, kb: str) -> bool:
+        if self.registry.key(rf"{UPDATES}\Windows Server 2003\SP3\{kb}") is not None:
+            return True
+        return any(kb.lower() in k.path.lower() for k in self.registry.subkeys(CBS + r"\Packages"))
+
+    def volsnap_version(self) -> str | None:
+        entry = self.files.read(VOLSNAP)
+        return entry.version if entry else None
+
+    # -- audit ----------------------------------------------------------------------------------------------
+    def log_command(self, argv: list[str]) -> None:
+        self.audit.append(argv)
+        self._append_state("commands.jsonl", {"argv": argv, "lab_time": self.clock.now().isoformat()})
+
+    def log_event(self, event: str) -> None:
+        self._append_state("events.jsonl", {"event": event, "lab_time": self.clock.now().isoformat()})
+
+    def _append_state(self, name: str, record: dict[str, Any]) -> None:
+        if self.state_dir is None:
+            return
+        folder = self.state_dir / "hosts" / self.profile.name
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / name, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
