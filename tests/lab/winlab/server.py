@@ -1,0 +1,117 @@
+"""The lab server: one aiohttp application, one listening socket per host on 127.0.0.1, all in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from winlab.clock import LabClock
+from winlab.host import create_host
+from winlab.profile import HostProfile, LabConfig
+from winlab.stats import write_stats
+from winlab.wsman.endpoint import Endpoint
+
+
+@dataclass
+class Listing:
+    """What the inventory says about one host."""
+
+    profile: HostProfile
+    port: int
+
+
+def _bound_socket(port: int | None) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port or 0))
+    return sock
+
+
+class LabServer:
+    def __init__(self, config: LabConfig, state_dir: Path, clock_rate: float = 1.0) -> None:
+        self.config = config
+        self.state_dir = state_dir
+        self.clock = LabClock(clock_rate)
+        self.endpoints: dict[int, Endpoint] = {}
+        self.listings: list[Listing] = []
+        self._runner: web.AppRunner | None = None
+        self._stats_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._route)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        for profile in self.config.hosts:
+            sock = _bound_socket(profile.port)
+            port = sock.getsockname()[1]
+            self.listings.append(Listing(profile, port))
+            if profile.faults.get("unreachable"):
+                sock.close()  # the inventory names the port; nothing listens there
+                continue
+            host = create_host(profile, self.state_dir, clock=self.clock)
+            self.endpoints[port] = Endpoint(host, profile, port, self.state_dir)
+            await web.SockSite(self._runner, sock, shutdown_timeout=0.5).start()
+        self._stats_task = asyncio.create_task(self._keep_stats())
+
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        endpoint = self.endpoints.get(sockname[1]) if sockname else None
+        if endpoint is None:
+            return web.Response(status=404)
+        return await endpoint.handle(request)
+
+    async def _keep_stats(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            self.flush_stats()
+
+    def flush_stats(self) -> None:
+        if any(e.dirty for e in self.endpoints.values()) or not (self.state_dir / "stats.json").exists():
+            write_stats(self.state_dir / "stats.json", {e.profile.name: e.stats for e in self.endpoints.values()})
+            for endpoint in self.endpoints.values():
+                endpoint.dirty = False
+
+    async def stop(self) -> None:
+        if self._stats_task is not None:
+            self._stats_task.cancel()
+        self.flush_stats()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def inventory_text(listings: list[Listing]) -> str:
+    lines = ["[windows]"]
+    for listing in listings:
+        p = listing.profile
+        fields = {
+            "ansible_host": "127.0.0.1",
+            "ansible_port": str(listing.port),
+            "ansible_user": p.username,
+            "ansible_password": p.password,
+            "ansible_connection": "winfix.volsnap.winrs",
+            "ansible_winrm_scheme": "http",
+            "ansible_winrm_transport": p.auth,
+        }
+        lines.append(p.name + " " + " ".join(f"{k}={_ini_value(v)}" for k, v in fields.items()))
+    return "\n".join(lines) + "\n"
+
+
+def _ini_value(value: str) -> str:
+    """Quote for Ansible's INI inventory (shlex-split): anything beyond plain characters goes in single quotes."""
+    if value and all(c.isalnum() or c in "._-:/@" for c in value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def write_inventory(path: Path, listings: list[Listing]) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(inventory_text(listings))
+    os.chmod(temporary, 0o600)  # it holds passwords
+    os.replace(temporary, path)

@@ -1,0 +1,258 @@
+"""One host's WinRM endpoint: authentication, (de)encryption, the shell life cycle, faults from the profile."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import sys
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from winlab.api import Availability, Host, RunningCommand, Shell, ShellClosed
+from winlab.profile import HostProfile
+from winlab.stats import HostStats
+from winlab.wsman import soap
+from winlab.wsman.auth import CONTENT_TYPE, AuthFailed, NtlmAcceptor, NtlmUser, check_basic, write_user_file
+
+MAX_SHELLS = 30  # Windows' default MaxShellsPerUser on 2008 R2-era WinRM
+CHUNK = 96 * 1024  # output per Receive, under WinRM's 150 KB envelope
+
+
+@dataclass
+class _Command:
+    running: RunningCommand
+    pending_out: bytes = b""
+    pending_err: bytes = b""
+    exit_code: int | None = None
+    finished: bool = False
+
+
+@dataclass
+class _ShellState:
+    shell: Shell
+    commands: dict[str, _Command] = field(default_factory=dict)
+
+
+class Endpoint:
+    def __init__(self, host: Host, profile: HostProfile, port: int, state_dir: Path) -> None:
+        self.host = host
+        self.profile = profile
+        self.port = port
+        self.stats = HostStats()
+        self.shells: dict[str, _ShellState] = {}
+        self._dropped = False
+        self._generation_seen = 0
+        self._ntlm: weakref.WeakKeyDictionary[Any, NtlmAcceptor] = weakref.WeakKeyDictionary()
+        self._user_file = write_user_file(state_dir, NtlmUser(profile.username, profile.password))
+        self.dirty = True
+
+    # -- HTTP ---------------------------------------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.dirty = True
+        self.stats.requests += 1
+        body = await request.read()
+        self.stats.bytes_in += len(body) + sum(len(k) + len(v) + 4 for k, v in request.raw_headers) + 40
+        faults = self.profile.faults
+        if self.host.availability() is not Availability.UP:
+            return self._abort(request)
+        limit = faults.get("drop_after_bytes")
+        if limit is not None and not self._dropped and self.stats.bytes_in >= int(limit):
+            self._dropped = True  # once: a rerun must be able to complete
+            return self._abort(request)
+        if request.path.lower() != "/wsman":
+            return self._respond(web.Response(status=404))
+        if request.method != "POST":
+            return self._respond(web.Response(status=405))
+        if faults.get("auth_refused"):
+            return self._unauthorized()
+        if self.profile.auth == "basic":
+            return await self._basic(request, body)
+        return await self._negotiate(request, body)
+
+    def _abort(self, request: web.Request) -> web.StreamResponse:
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=503)
+
+    def _respond(self, response: web.Response) -> web.Response:
+        size = len(response.body) if isinstance(response.body, bytes) else 0
+        self.stats.bytes_out += size + sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 60
+        return response
+
+    def _unauthorized(self, token: str | None = None) -> web.Response:
+        self.stats.auth_failures += token is None
+        scheme = 'Basic realm="WSMAN"' if self.profile.auth == "basic" else "Negotiate"
+        header = f"Negotiate {token}" if token else scheme
+        return self._respond(web.Response(status=401, headers={"WWW-Authenticate": header}))
+
+    async def _basic(self, request: web.Request, body: bytes) -> web.Response:
+        if not check_basic(request.headers.get("Authorization", ""), self.profile.username, self.profile.password):
+            return self._unauthorized()
+        reply = await self._soap(body)
+        return self._respond(
+            web.Response(status=reply[0], body=reply[1], headers={"Content-Type": "application/soap+xml;charset=UTF-8"})
+        )
+
+    async def _negotiate(self, request: web.Request, body: bytes) -> web.Response:
+        transport = request.transport
+        authorization = request.headers.get("Authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() in ("negotiate", "ntlm") and token:
+            acceptor = NtlmAcceptor(NtlmUser(self.profile.username, self.profile.password), self._user_file)
+            if transport is not None:
+                existing = self._ntlm.get(transport)
+                acceptor = existing if existing is not None and not existing.complete else acceptor
+                self._ntlm[transport] = acceptor
+            try:
+                answer = acceptor.step(base64.b64decode(token))
+            except (AuthFailed, ValueError):
+                if transport is not None:
+                    self._ntlm.pop(transport, None)
+                return self._unauthorized()
+            if not acceptor.complete:
+                return self._unauthorized(base64.b64encode(answer or b"").decode())
+            if not body:
+                return self._respond(web.Response(status=200))
+        acceptor_done = self._ntlm.get(transport) if transport is not None else None
+        if acceptor_done is None or not acceptor_done.complete:
+            return self._unauthorized()
+        try:
+            message = acceptor_done.unseal(body)
+        except AuthFailed:
+            return self._respond(web.Response(status=400))
+        status, reply = await self._soap(message)
+        return self._respond(
+            web.Response(status=status, body=acceptor_done.seal(reply), headers={"Content-Type": CONTENT_TYPE})
+        )
+
+    # -- SOAP ---------------------------------------------------------------------------------------------------
+    async def _soap(self, data: bytes) -> tuple[int, bytes]:
+        slow = self.profile.faults.get("slow_ms")
+        request_id = ""
+        try:
+            req = soap.parse_request(data)
+            request_id = req.message_id
+            reply = await self._dispatch(req)
+            status = 200
+        except soap.SoapError as error:
+            status, reply = 500, soap.fault_response(request_id, error)
+        except Exception as error:  # a lab bug: answer like a broken server and say why on stderr
+            print(f"winlab: {self.profile.name}: internal error: {error!r}", file=sys.stderr)
+            status, reply = (
+                500,
+                soap.fault_response(request_id, soap.SoapError(2150858770, f"winlab internal error: {error}")),
+            )
+        if slow:
+            await asyncio.sleep(int(slow) / 1000)
+        return status, reply
+
+    async def _dispatch(self, req: soap.Request) -> bytes:
+        if req.action == soap.ACTION_CREATE:
+            return self._create(req)
+        state = self.shells.get(req.shell_id or "")
+        if state is None:
+            raise soap.SoapError(
+                soap.SHELL_NOT_FOUND,
+                f"The request for the Windows Remote Shell with ShellId {req.shell_id} failed because the shell was "
+                "not found on the server. Possible causes are: the specified ShellId is incorrect or the shell no "
+                "longer exists on the server. Provide the correct ShellId or create a new shell and retry the operation.",
+                "w:InvalidSelectors",
+            )
+        if req.action == soap.ACTION_DELETE:
+            self.shells.pop(req.shell_id or "", None)
+            state.shell.close()
+            return soap.empty_response(req, soap.ACTION_DELETE)
+        if req.body is None:
+            raise soap.SoapError(soap.BAD_XML, "The SOAP envelope has no body.")
+        try:
+            if req.action == soap.ACTION_COMMAND:
+                return self._command(req, state)
+            if req.action == soap.ACTION_SEND:
+                command_id, data, end = soap.stdin_of(req.body)
+                self._find(state, command_id).running.send_stdin(data, end)
+                return soap.empty_response(req, soap.ACTION_SEND, "rsp:SendResponse")
+            if req.action == soap.ACTION_RECEIVE:
+                return await self._receive(req, state)
+            if req.action == soap.ACTION_SIGNAL:
+                signal = req.body.find("rsp:Signal", soap.NS)
+                command_id = signal.get("CommandId", "") if signal is not None else ""
+                command = state.commands.pop(command_id, None)
+                if command is not None:
+                    command.running.terminate()
+                return soap.empty_response(req, soap.ACTION_SIGNAL, "rsp:SignalResponse")
+        except ShellClosed as error:
+            self.shells.pop(req.shell_id or "", None)
+            raise soap.SoapError(
+                soap.SHELL_NOT_FOUND, f"The shell was not found on the server ({error}).", "w:InvalidSelectors"
+            ) from error
+        raise soap.SoapError(
+            soap.ACTION_NOT_SUPPORTED,
+            f"The action is not supported by the service: {req.action}",
+            "w:ActionNotSupported",
+        )
+
+    def _create(self, req: soap.Request) -> bytes:
+        if len(self.shells) >= MAX_SHELLS:
+            raise soap.SoapError(
+                soap.QUOTA_SHELLS,
+                f"The WS-Management service cannot process the request. This user is allowed a maximum number of "
+                f"{MAX_SHELLS} concurrent shells, which has been exceeded. Close existing shells or raise the quota "
+                "for this user.",
+                "w:QuotaLimit",
+            )
+        codepage = int(req.options.get("WINRS_CODEPAGE") or 437)
+        body = req.body.find("rsp:Shell", soap.NS) if req.body is not None else None
+        workdir = body.findtext("rsp:WorkingDirectory", None, soap.NS) if body is not None else None
+        env = (
+            {v.get("Name", ""): v.text or "" for v in body.findall("rsp:Environment/rsp:Variable", soap.NS)}
+            if body is not None
+            else {}
+        )
+        shell_id = str(uuid.uuid4()).upper()
+        self.shells[shell_id] = _ShellState(self.host.open_shell(codepage, workdir, env))
+        self.stats.shells += 1
+        return soap.created_response(req, shell_id, f"http://127.0.0.1:{self.port}/wsman")
+
+    def _command(self, req: soap.Request, state: _ShellState) -> bytes:
+        assert req.body is not None
+        command_id = str(uuid.uuid4()).upper()
+        state.commands[command_id] = _Command(state.shell.start_command(soap.command_line_of(req.body)))
+        self.stats.commands += 1
+        return soap.command_response(req, command_id)
+
+    @staticmethod
+    def _find(state: _ShellState, command_id: str) -> _Command:
+        command = state.commands.get(command_id)
+        if command is None:
+            raise soap.SoapError(soap.SHELL_NOT_FOUND, f"The command {command_id} was not found.", "w:InvalidSelectors")
+        return command
+
+    async def _receive(self, req: soap.Request, state: _ShellState) -> bytes:
+        assert req.body is not None
+        stream = req.body.find("rsp:Receive/rsp:DesiredStream", soap.NS)
+        command_id = stream.get("CommandId", "") if stream is not None else ""
+        command = self._find(state, command_id)
+        if not command.finished:
+            for _ in range(10):
+                chunk = command.running.receive()
+                if chunk is not None:
+                    command.pending_out, command.pending_err = chunk.stdout, chunk.stderr
+                    command.exit_code, command.finished = chunk.exit_code, True
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise soap.SoapError(
+                    soap.TIMED_OUT,
+                    "The WS-Management service cannot complete the operation within "
+                    "the time specified in OperationTimeout.",
+                    "w:TimedOut",
+                )
+        out, command.pending_out = command.pending_out[:CHUNK], command.pending_out[CHUNK:]
+        err, command.pending_err = command.pending_err[:CHUNK], command.pending_err[CHUNK:]
+        last = not command.pending_out and not command.pending_err
+        return soap.receive_response(req, command_id, out, err, command.exit_code if last else None)
