@@ -1,0 +1,476 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: winrs
+short_description: Run cmd.exe commands on Windows over WinRM, without PowerShell
+version_added: 0.1.0
+description:
+  - The Windows Remote Shell (WinRS) over WS-Management, through pywinrm. Commands run in the host's C(cmd.exe),
+    opened in its OEM code page, so hosts without PowerShell (Windows Server 2003, Vista, Server 2008, 2008 Server
+    Core) can be reached. C(ansible.builtin.raw) works through it.
+  - Reads the same inventory variables as M(ansible.builtin.winrm#connection), so an existing Windows inventory works by
+    setting C(ansible_connection=winfix.volsnap.winrs).
+  - Files move with cmd-only tools (C(findstr), C(certutil)); every transfer is checked with SHA-256 on the host and
+    lands under its final name only when the hashes match.
+author:
+  - winfix.volsnap maintainers (@winfix)
+requirements:
+  - pywinrm >= 0.5.0 (with requests-ntlm; requests-kerberos and requests-credssp for those transports)
+options:
+  remote_addr:
+    description: Address of the Windows host.
+    type: str
+    default: inventory_hostname
+    vars:
+      - name: inventory_hostname
+      - name: ansible_host
+      - name: ansible_winrm_host
+  remote_user:
+    description: The user to log in as.
+    type: str
+    vars:
+      - name: ansible_user
+      - name: ansible_winrm_user
+    keyword:
+      - name: remote_user
+  remote_password:
+    description: The password of O(remote_user). Never logged.
+    type: str
+    vars:
+      - name: ansible_password
+      - name: ansible_winrm_pass
+      - name: ansible_winrm_password
+    aliases:
+      - password
+  port:
+    description:
+      - The WinRM port. Defaults to 5986 for O(scheme=https) and 5985 otherwise; WinRM 1.1 listeners (2003 R2,
+        Vista, 2008) use 80 and 443, reachable by setting this and O(scheme).
+    type: int
+    vars:
+      - name: ansible_port
+      - name: ansible_winrm_port
+    keyword:
+      - name: port
+  scheme:
+    description: C(http) or C(https). Defaults to C(https) unless O(port) is 5985 or 80.
+    type: str
+    choices: [http, https]
+    vars:
+      - name: ansible_winrm_scheme
+  path:
+    description: The URI path of the WinRM endpoint.
+    type: str
+    default: /wsman
+    vars:
+      - name: ansible_winrm_path
+  transport:
+    description:
+      - How to authenticate. C(ntlm) and C(kerberos) encrypt messages over HTTP (see O(message_encryption)).
+      - C(basic) sends the password in every request; use it only over C(https).
+    type: str
+    default: ntlm
+    choices: [basic, ntlm, kerberos, credssp, certificate]
+    vars:
+      - name: ansible_winrm_transport
+  message_encryption:
+    description:
+      - WinRM message encryption over HTTP. C(auto) encrypts when the transport can and the scheme is C(http).
+    type: str
+    default: auto
+    choices: [auto, always, never]
+    vars:
+      - name: ansible_winrm_message_encryption
+  server_cert_validation:
+    description:
+      - Validate the host's TLS certificate. Turn it off only for a host whose certificate cannot be validated and
+        whose network path you trust; prefer O(ca_trust_path).
+    type: str
+    default: validate
+    choices: [validate, ignore]
+    vars:
+      - name: ansible_winrm_server_cert_validation
+  ca_trust_path:
+    description: A CA bundle to validate the host's certificate with.
+    type: path
+    vars:
+      - name: ansible_winrm_ca_trust_path
+  cert_pem:
+    description: Client certificate for O(transport=certificate).
+    type: path
+    vars:
+      - name: ansible_winrm_cert_pem
+  cert_key_pem:
+    description: Key of O(cert_pem).
+    type: path
+    vars:
+      - name: ansible_winrm_cert_key_pem
+  connection_timeout:
+    description: Seconds to wait for the endpoint to answer at all.
+    type: int
+    default: 30
+    vars:
+      - name: ansible_winrm_connection_timeout
+  read_timeout:
+    description: Seconds to wait for one HTTP answer; must be above O(operation_timeout).
+    type: int
+    default: 30
+    vars:
+      - name: ansible_winrm_read_timeout_sec
+  operation_timeout:
+    description: Seconds the host may hold one WinRM operation (a Receive that waits for output).
+    type: int
+    default: 20
+    vars:
+      - name: ansible_winrm_operation_timeout_sec
+  command_timeout:
+    description: Seconds one command may run before the connection gives up on it.
+    type: int
+    default: 1800
+    vars:
+      - name: ansible_winrs_command_timeout
+  codepage:
+    description:
+      - The code page the remote cmd.exe runs in; output is decoded from it. The OEM code page of the host's
+        language (437 en-US, 850 western Europe). Never 65001 by default, which breaks cmd.exe before Windows 7.
+    type: int
+    default: 437
+    vars:
+      - name: ansible_winrs_codepage
+  transfer_chunk_size:
+    description: Bytes of base64 text per stdin message during a transfer (below the host's 150 KB envelope limit).
+    type: int
+    default: 98304
+    vars:
+      - name: ansible_winrs_transfer_chunk_size
+"""
+
+import hashlib
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from ansible.errors import AnsibleConnectionFailure, AnsibleError, AnsibleFileNotFound
+from ansible.plugins.connection import ConnectionBase
+from ansible.plugins.loader import shell_loader
+from ansible.utils.display import Display
+
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import UnsafeArgumentError
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
+    base64_lines,
+    decode_certutil_text,
+    download_plan,
+    parse_hashfile,
+    upload_plan,
+)
+
+try:
+    import requests.exceptions
+    import winrm
+    from winrm.exceptions import InvalidCredentialsError, WinRMError, WinRMOperationTimeoutError, WSManFaultError
+
+    HAS_WINRM = True
+    WINRM_IMPORT_ERROR: Exception | None = None
+except ImportError as error:  # pragma: no cover - reported when the connection is used
+    HAS_WINRM = False
+    WINRM_IMPORT_ERROR = error
+
+display = Display()
+T = TypeVar("T")
+_QUOTA_FAULT = 2150859174  # too many shells for this user: re-create ours
+_SHELL_GONE = 2150858843  # the shell is gone (host restarted): re-create ours
+_PROGRESS_FROM = 1024 * 1024
+
+
+class Connection(ConnectionBase):
+    """cmd.exe over WinRM."""
+
+    transport = "winfix.volsnap.winrs"
+    module_implementation_preferences = ("",)
+    allow_executable = False
+    has_pipelining = False
+    allow_extras = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._shell_type = "cmd"
+        super().__init__(*args, **kwargs)
+        if self._shell is None or getattr(self._shell, "SHELL_FAMILY", "") != "cmd":
+            self._shell = shell_loader.get("cmd")
+        self._protocol: Any = None
+        self._shell_id: str | None = None
+        self._endpoint = ""
+
+    # -- connection ---------------------------------------------------------------------------------------------
+    def _where(self) -> str:
+        return f"{self._endpoint or self.get_option('remote_addr')} (transport {self.get_option('transport')})"
+
+    def _build_endpoint(self) -> str:
+        port = self.get_option("port")
+        scheme = self.get_option("scheme") or ("http" if port in (5985, 80) else "https")
+        port = port or (5985 if scheme == "http" else 5986)
+        path = "/" + (self.get_option("path") or "/wsman").lstrip("/")
+        host = self.get_option("remote_addr")
+        return f"{scheme}://{host}:{port}{path}"
+
+    def _connect(self) -> Connection:
+        if not HAS_WINRM:
+            raise AnsibleError(f"winrs needs pywinrm (pip install -r requirements.txt): {WINRM_IMPORT_ERROR}")
+        if self._connected:
+            return self
+        self._endpoint = self._build_endpoint()
+        self._protocol = winrm.Protocol(
+            endpoint=self._endpoint,
+            transport=self.get_option("transport"),
+            username=self.get_option("remote_user"),
+            password=self.get_option("remote_password"),
+            server_cert_validation=self.get_option("server_cert_validation"),
+            ca_trust_path=self.get_option("ca_trust_path") or "legacy_requests",
+            cert_pem=self.get_option("cert_pem"),
+            cert_key_pem=self.get_option("cert_key_pem"),
+            message_encryption=self.get_option("message_encryption"),
+            read_timeout_sec=max(self.get_option("read_timeout"), self.get_option("operation_timeout") + 1),
+            operation_timeout_sec=self.get_option("operation_timeout"),
+        )
+        self._protocol.transport.connect_timeout = self.get_option("connection_timeout")
+        display.vvv(
+            f"WINRS CONNECT {self._where()} as {self.get_option('remote_user')}", host=self._play_context.remote_addr
+        )
+        self._open_shell()
+        self._connected = True
+        return self
+
+    def _open_shell(self) -> None:
+        self._shell_id = self._call(
+            "opening a cmd.exe shell",
+            lambda: self._protocol.open_shell(codepage=self.get_option("codepage"), noprofile=True),
+        )
+
+    def _call(self, doing: str, action: Callable[[], T]) -> T:
+        """Run one pywinrm call, turning its failures into errors an operator can act on (and never a secret)."""
+        try:
+            return action()
+        except InvalidCredentialsError as error:
+            raise AnsibleConnectionFailure(
+                f"winrs: {self._where()}: authentication failed while {doing}: the user name or password was "
+                "rejected, or the host does not accept this transport"
+            ) from error
+        except requests.exceptions.SSLError as error:
+            raise AnsibleConnectionFailure(
+                f"winrs: {self._where()}: TLS failure while {doing} ({type(error).__name__}); check "
+                "ansible_winrm_ca_trust_path, or see the README on hosts that only speak TLS 1.0"
+            ) from error
+        except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout) as error:
+            raise AnsibleConnectionFailure(
+                f"winrs: {self._where()}: timed out while {doing} ({type(error).__name__})"
+            ) from error
+        except requests.exceptions.ConnectionError as error:
+            raise AnsibleConnectionFailure(
+                f"winrs: {self._where()}: cannot reach the WinRM endpoint while {doing}: the connection was "
+                "refused, reset or the host is down"
+            ) from error
+        except WSManFaultError as error:
+            raise AnsibleConnectionFailure(
+                f"winrs: {self._where()}: the host refused while {doing}: WS-Management fault "
+                f"{error.wsman_fault_code}: {error.reason}"
+            ) from error
+        except WinRMError as error:
+            raise AnsibleConnectionFailure(f"winrs: {self._where()}: WinRM error while {doing}: {error}") from error
+
+    # -- commands -------------------------------------------------------------------------------------------------
+    def exec_command(self, cmd: str, in_data: bytes | None = None, sudoable: bool = True) -> tuple[int, bytes, bytes]:
+        super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
+        display.vvv(f"WINRS EXEC {cmd}", host=self._play_context.remote_addr)
+        pieces = iter([in_data]) if in_data else None
+        rc, stdout, stderr = self._run(cmd, pieces)
+        codec = _codec(self.get_option("codepage"))
+        # Ansible decodes command output as UTF-8: hand it text decoded from the shell's code page.
+        return rc, stdout.decode(codec, "replace").encode("utf-8"), stderr.decode(codec, "replace").encode("utf-8")
+
+    def _run(
+        self, cmd: str, stdin: Iterator[bytes] | None = None, progress: Callable[[int], None] | None = None
+    ) -> tuple[int, bytes, bytes]:
+        """One command in the shared shell: stdin streamed (or closed at once), output gathered, the command
+        cleaned up. A shell lost to a restart or the shell quota is re-created once."""
+        self._connect()
+        try:
+            return self._run_once(cmd, stdin, progress)
+        except _ShellLost:
+            if stdin is not None:
+                raise AnsibleConnectionFailure(
+                    f"winrs: {self._where()}: the shell was lost during a transfer"
+                ) from None
+            self._open_shell()
+            return self._run_once(cmd, None, progress)
+
+    def _run_once(
+        self, cmd: str, stdin: Iterator[bytes] | None, progress: Callable[[int], None] | None
+    ) -> tuple[int, bytes, bytes]:
+        protocol, shell_id = self._protocol, self._shell_id
+        try:
+            command_id = self._call("starting a command", lambda: protocol.run_command(shell_id, cmd))
+        except AnsibleConnectionFailure as error:
+            cause = error.__cause__
+            if isinstance(cause, WSManFaultError) and cause.wsman_fault_code in (_QUOTA_FAULT, _SHELL_GONE):
+                raise _ShellLost() from error
+            raise
+        sent = 0
+        pieces = list(stdin) if stdin is not None else []
+        for index, piece in enumerate(pieces):
+            self._send(command_id, piece, last=index == len(pieces) - 1)
+            sent += len(piece)
+            if progress:
+                progress(sent)
+        if not pieces:
+            self._send(command_id, b"", True)
+        stdout, stderr, rc = self._gather(command_id)
+        try:
+            protocol.cleanup_command(shell_id, command_id)
+        except Exception as error:  # the command finished; a failed cleanup (e.g. a restart began) is not an error
+            display.vvvv(f"winrs: cleanup after the command failed: {type(error).__name__}")
+        return rc, stdout, stderr
+
+    def _send(self, command_id: str, data: bytes, last: bool) -> None:
+        protocol, shell_id = self._protocol, self._shell_id
+        self._call("sending input", lambda: protocol.send_command_input(shell_id, command_id, data, end=last))
+
+    def _gather(self, command_id: str) -> tuple[bytes, bytes, int]:
+        deadline = time.monotonic() + self.get_option("command_timeout")
+        out: list[bytes] = []
+        err: list[bytes] = []
+        while True:
+            try:
+                stdout, stderr, rc, done = self._call(
+                    "reading output", lambda: self._protocol.get_command_output_raw(self._shell_id, command_id)
+                )
+            except AnsibleConnectionFailure as error:
+                if isinstance(error.__cause__, WinRMOperationTimeoutError):
+                    if time.monotonic() > deadline:
+                        limit = self.get_option("command_timeout")
+                        raise AnsibleConnectionFailure(
+                            f"winrs: {self._where()}: the command ran longer than {limit} s"
+                        ) from None
+                    continue
+                raise
+            out.append(stdout)
+            err.append(stderr)
+            if done:
+                return b"".join(out), b"".join(err), rc
+
+    # -- files ----------------------------------------------------------------------------------------------------
+    def put_file(self, in_path: str, out_path: str) -> None:
+        super().put_file(in_path, out_path)
+        if not os.path.isfile(in_path):
+            raise AnsibleFileNotFound(f"winrs: file to send not found: {in_path}")
+        try:
+            plan = upload_plan(out_path, secrets.token_hex(4))
+        except UnsafeArgumentError as error:
+            raise AnsibleError(f"winrs: {self._where()}: refusing to send to {out_path!r}: {error}") from None
+        with open(in_path, "rb") as handle:
+            data = handle.read()
+        expected = hashlib.sha256(data).hexdigest()
+        display.vvv(f"WINRS PUT {in_path} TO {out_path} ({len(data)} bytes)", host=self._play_context.remote_addr)
+        committed = False
+        try:
+            if data:
+                report = self._progress_reporter(len(data), out_path) if len(data) > _PROGRESS_FROM else None
+                rc, _, stderr = self._run(
+                    plan.receive_command(), base64_lines(data, self.get_option("transfer_chunk_size")), report
+                )
+            else:
+                rc, _, stderr = self._run(plan.empty_file_command())
+            self._check(rc, stderr, f"writing the staging file for {out_path}")
+            if data:
+                rc, stdout, stderr = self._run(plan.decode_and_hash_command())
+                self._check(rc, stderr, f"decoding {out_path}")
+                arrived = parse_hashfile(stdout.decode("ascii", "replace"))
+                if arrived != expected:
+                    raise AnsibleError(
+                        f"winrs: {self._where()}: {out_path} arrived damaged: SHA-256 on the host {arrived or '(none)'}"
+                        f", sent {expected}; nothing was written under the final name"
+                    )
+            rc, _, stderr = self._run(plan.commit_command())
+            self._check(rc, stderr, f"moving the checked file onto {out_path}")
+            committed = True
+        finally:
+            self._cleanup(plan.cleanup_command(), committed)
+
+    def _progress_reporter(self, total: int, target: str) -> Callable[[int], None]:
+        encoded_total = (total + 2) // 3 * 4 * 78 // 76
+        step = max(encoded_total // 10, 1)
+        marks = {"next": step}
+
+        def report(sent: int) -> None:
+            if sent >= marks["next"]:
+                marks["next"] += step
+                display.v(
+                    f"winrs: {target}: {min(100, sent * 100 // encoded_total)}% sent",
+                    host=self._play_context.remote_addr,
+                )
+
+        return report
+
+    def _cleanup(self, command: str, quietly: bool) -> None:
+        try:
+            self._run(command)
+        except AnsibleError as error:  # the host may be gone; the staging names never carry the final name
+            if not quietly:
+                display.warning(f"winrs: {self._where()}: could not remove staging files: {error}")
+
+    def _check(self, rc: int, stderr: bytes, doing: str) -> None:
+        if rc != 0:
+            text = stderr.decode(_codec(self.get_option("codepage")), "replace").strip()
+            raise AnsibleError(f"winrs: {self._where()}: failed {doing} (exit code {rc}): {text}")
+
+    def fetch_file(self, in_path: str, out_path: str) -> None:
+        super().fetch_file(in_path, out_path)
+        try:
+            plan = download_plan(in_path, r"C:\Windows\Temp", secrets.token_hex(4))
+        except UnsafeArgumentError as error:
+            raise AnsibleError(f"winrs: {self._where()}: refusing to fetch {in_path!r}: {error}") from None
+        rc, stdout, stderr = self._run(plan.hash_command())
+        self._check(rc, stderr, f"hashing {in_path}")
+        expected = parse_hashfile(stdout.decode("ascii", "replace"))
+        rc, stdout, stderr = self._run(plan.read_command())
+        self._check(rc, stderr, f"reading {in_path}")
+        try:
+            data = decode_certutil_text(stdout.decode("ascii"))
+        except (ValueError, UnicodeDecodeError) as error:
+            raise AnsibleError(f"winrs: {self._where()}: {in_path} came back unreadable: {error}") from None
+        if hashlib.sha256(data).hexdigest() != expected:
+            raise AnsibleError(f"winrs: {self._where()}: {in_path} came back damaged (SHA-256 mismatch)")
+        directory = os.path.dirname(os.path.abspath(out_path))
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".winrs-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, out_path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    # -- life cycle -----------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.close()
+        self._connect()
+
+    def close(self) -> None:
+        if self._protocol is not None and self._shell_id is not None:
+            try:
+                self._protocol.close_shell(self._shell_id)
+            except Exception as error:  # the host may already be gone (restarting)
+                display.vvvv(f"winrs: closing the shell failed: {type(error).__name__}")
+        self._protocol = None
+        self._shell_id = None
+        self._connected = False
+
+
+class _ShellLost(Exception):
+    pass
+
+
+def _codec(codepage: int) -> str:
+    return {65001: "utf-8"}.get(codepage, f"cp{codepage}")

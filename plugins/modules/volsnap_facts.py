@@ -1,0 +1,97 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file is documentation only: the code runs on the controller, in plugins/action/volsnap_facts.py.
+
+DOCUMENTATION = r"""
+module: volsnap_facts
+short_description: Assess a Windows host for the KB2748349 shadow-copy corruption (volsnap.sys)
+version_added: 0.1.0
+description:
+  - Runs B(one) cmd.exe command on the host (one WinRM round trip) that reads the OS, service pack, architecture,
+    the C(volsnap.sys) file version, pending restarts, evidence of an installed KB2748349, PowerShell presence,
+    volumes and shadow copies.
+  - Decides, on the controller, whether the host is C(compliant), C(vulnerable), C(reboot_pending),
+    C(prerequisite_missing), C(not_applicable) or C(unknown), with a one-line reason, and which package it needs.
+  - Never changes anything on the host. Needs no PowerShell; meant for the P(winfix.volsnap.winrs#connection)
+    connection, and works through any connection whose shell is cmd.exe.
+  - The file version of C(volsnap.sys) is the evidence; the hotfix list is supporting evidence only (it is truncated
+    by C(systeminfo), empty in C(wmic qfe) on some patched hosts, and gone once a later update supersedes the KB).
+options:
+  package_names:
+    description:
+      - Package file names to use instead of the defaults, keyed by C(<family>/<arch>), where family is C(2003),
+        C(vista_2008) or C(7_2008r2) and arch is C(x86), C(AMD64) or C(IA64).
+      - 'The defaults follow Microsoft''s pattern, for example C(Windows6.1-KB2748349-x64.msu).'
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+  platform:
+    support: full
+    platforms: windows
+    description: Windows hosts reached through a cmd.exe shell.
+notes:
+  - The assessment is made from version ordering and servicing-branch ranges (GDR/LDR), not from an exact list,
+    so versions the article never lists are judged correctly; a host whose data fits no rule is C(unknown), with
+    the reason.
+seealso:
+  - module: winfix.volsnap.volsnap_update
+  - module: winfix.volsnap.volsnap_verify
+author:
+  - winfix.volsnap maintainers (@winfix)
+"""
+
+EXAMPLES = r"""
+- name: Assess every host
+  winfix.volsnap.volsnap_facts:
+
+- name: Show the hosts that need the update
+  ansible.builtin.debug:
+    msg: "{{ inventory_hostname }}: {{ ansible_facts.volsnap.assessment.reason }}"
+  when: ansible_facts.volsnap.assessment.status == 'vulnerable'
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts under the key C(volsnap).
+  returned: always
+  type: complex
+  contains:
+    volsnap:
+      description: The raw facts read from the host and the assessment made from them.
+      returned: always
+      type: complex
+      contains:
+        facts:
+          description: What the probe read (product_name, current_version, build, csd_version, service_pack, arch,
+            volsnap_version, pending_reboot, kb_installed, volumes, shadow_copies, last_boot, problems, ...).
+          type: dict
+          returned: always
+        assessment:
+          description: The decision.
+          type: dict
+          returned: always
+          contains:
+            status:
+              description: One of C(compliant), C(vulnerable), C(reboot_pending), C(prerequisite_missing),
+                C(not_applicable), C(unknown).
+              type: str
+              sample: vulnerable
+            reason:
+              description: One line saying why.
+              type: str
+              sample: volsnap.sys 6.1.7600.16385 (GDR) is below 6.1.7600.17122
+            package:
+              description: The update package file name the host needs, if any.
+              type: str
+              sample: Windows6.1-KB2748349-x64.msu
+            exposure:
+              description: Volumes whose size is a multiple of 8 GiB, shadow copies present, and a risk note.
+              type: dict
+"""

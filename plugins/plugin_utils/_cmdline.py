@@ -1,0 +1,39 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Putting user-supplied paths and names on a cmd.exe command line safely: quote, or refuse before sending.
+
+Inside double quotes cmd.exe treats & | < > ( ) ^ and spaces literally, but it still expands %VAR% (and !VAR!
+under delayed expansion), and a " ends the quoting. Those cannot be carried safely, so they are refused; so are
+wildcards (del and move would act on every match) and control characters. Windows forbids < > | " * ? in file names
+anyway, so a real path never needs them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE_PATH = re.compile(r'["%!*?<>|\x00-\x1f]')
+_ABSOLUTE = re.compile(r"^[A-Za-z]:\\")
+_TASK_NAME = re.compile(r"^[A-Za-z0-9 ._-]{1,200}$")
+
+
+class UnsafeArgumentError(ValueError):
+    """A value that cannot be put on a cmd.exe line safely; nothing was sent."""
+
+
+def quote_path(path: str) -> str:
+    """`C:\\My Dir\\a&b.msu` → `"C:\\My Dir\\a&b.msu"`; raises UnsafeArgumentError for anything cmd could misread."""
+    bad = _UNSAFE_PATH.search(path)
+    if bad:
+        raise UnsafeArgumentError(f"path {path!r} contains {bad.group(0)!r}, which cannot be passed to cmd.exe safely")
+    if not _ABSOLUTE.match(path):
+        raise UnsafeArgumentError(f"path {path!r} is not an absolute Windows path (like C:\\Windows\\Temp\\x)")
+    if path.endswith("\\") and len(path) > 3:
+        path = path.rstrip("\\")
+    return f'"{path}"'
+
+
+def check_name(name: str, what: str = "name") -> str:
+    """Names that go on a command line unquoted or inside other quoting (task names): a plain character set."""
+    if not _TASK_NAME.match(name):
+        raise UnsafeArgumentError(f"{what} {name!r} may only contain letters, digits, spaces, '.', '_' and '-'")
+    return name

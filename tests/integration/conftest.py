@@ -1,0 +1,124 @@
+"""A lab started per test module: `winlab serve` in a subprocess, its inventory parsed for the tests."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class LabHost:
+    name: str
+    port: int
+    user: str
+    password: str
+    transport: str
+
+
+@dataclass
+class Lab:
+    inventory: Path
+    state_dir: Path
+    hosts: dict[str, LabHost]
+    process: subprocess.Popen[bytes]
+
+    def commands(self, host: str) -> list[list[str]]:
+        """Every simple command the host ran (the lab's audit log)."""
+        import json
+
+        log = self.state_dir / "hosts" / host / "commands.jsonl"
+        return [json.loads(line)["argv"] for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def _parse_inventory(path: Path) -> dict[str, LabHost]:
+    hosts = {}
+    for line in path.read_text().splitlines()[1:]:
+        name, *fields = shlex.split(line)
+        values = dict(f.split("=", 1) for f in fields)
+        hosts[name] = LabHost(name, int(values["ansible_port"]), values["ansible_user"], values["ansible_password"],
+                              values["ansible_winrm_transport"])
+    return hosts
+
+
+def start_lab(hosts_file: Path, workdir: Path, clock_rate: float = 1.0) -> Lab:
+    inventory, state_dir = workdir / "inventory.ini", workdir / "state"
+    log = open(workdir / "winlab.log", "wb")  # noqa: SIM115 - kept open for the subprocess's life
+    process = subprocess.Popen(
+        [BIN / "winlab", "serve", str(hosts_file), "--inventory", str(inventory), "--state-dir", str(state_dir),
+         "--clock-rate", str(clock_rate)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while not inventory.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"winlab did not come up: {(workdir / 'winlab.log').read_text()}")
+        time.sleep(0.05)
+    return Lab(inventory, state_dir, _parse_inventory(inventory), process)
+
+
+def stop_lab(lab: Lab) -> None:
+    lab.process.send_signal(signal.SIGTERM)
+    try:
+        lab.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        lab.process.kill()
+
+
+@pytest.fixture(scope="module")
+def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Lab]]:
+    """Start labs from a dict of hosts (HOSTS.yml content) or a file; all are stopped at the end of the module."""
+    started: list[Lab] = []
+
+    def start(hosts: dict | Path, clock_rate: float = 1.0) -> Lab:
+        workdir = tmp_path_factory.mktemp("lab")
+        hosts_file = hosts if isinstance(hosts, Path) else workdir / "hosts.yml"
+        if not isinstance(hosts, Path):
+            hosts_file.write_text(yaml.safe_dump(hosts))
+        lab = start_lab(hosts_file, workdir, clock_rate)
+        started.append(lab)
+        return lab
+
+    yield start
+    for lab in started:
+        stop_lab(lab)
+
+
+def ansible_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv" / "collections"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
+    env.update(extra)
+    return env
+
+
+def run_ansible(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    program = args[0]
+    return subprocess.run([str(BIN / program), *args[1:]], cwd=ROOT, env=ansible_env(**extra_env), text=True,
+                          capture_output=True, timeout=600)
+
+
+W7 = {"product_name": "Windows 7 Professional", "current_version": "6.1", "build": 7600, "product_type": "WinNT",
+      "edition_id": "Professional", "arch": "AMD64", "volsnap_version": "6.1.7600.16385", "powershell": "2.0"}
+W2003 = {"product_name": "Microsoft Windows Server 2003", "current_version": "5.2", "build": 3790,
+         "csd_version": "Service Pack 2", "product_type": "ServerNT", "edition_id": None, "arch": "x86",
+         "volsnap_version": "5.2.3790.4000", "powershell": None}
+DEFAULTS = {"username": "Administrator", "password": "Lab-Passw0rd!", "auth": "ntlm"}
