@@ -35,6 +35,7 @@ class HostFacts:
     pending_reboot_reasons: tuple[str, ...] = ()
     volumes: tuple[Volume, ...] = ()
     shadow_copies: int | None = None
+    system_root: str | None = None  # C:\Windows (C:\WINDOWS on 2003)
     last_boot: str | None = None  # raw wmic LastBootUpTime, e.g. 20121120093000.500000+060
     problems: tuple[str, ...] = ()  # what could not be read, and why
 

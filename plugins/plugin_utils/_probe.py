@@ -145,6 +145,7 @@ class _Reader:
             pending_reboot_reasons=tuple(reboot_reasons),
             volumes=self._volumes(),
             shadow_copies=self._shadow_copies(),
+            system_root=os_text("SystemRoot"),
             last_boot=self._wmic_field("boot", "LastBootUpTime"),
             problems=tuple(self.problems),
         )

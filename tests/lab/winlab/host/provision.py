@@ -53,6 +53,10 @@ def _registry(machine: Machine) -> None:
             "REG_SZ",
             p.powershell,
         )
+    # Short date format of the locale (what schtasks /sd on Task Scheduler 1.0 wants).
+    reg.set_value(
+        r"HKCU\Control Panel\International", "sShortDate", "REG_SZ", "dd.MM.yyyy" if p.locale == "de-DE" else "M/d/yyyy"
+    )
     for kb in p.installed_kbs:
         machine.record_kb(kb)
     if p.pending_reboot:

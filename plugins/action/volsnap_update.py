@@ -1,0 +1,181 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""volsnap_update: install the package the assessment names, checked by SHA-256 before anything runs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._action import VolsnapAction, facts_result
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, Status
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._checksums import (
+    ChecksumError,
+    expected_sha256,
+    parse_sha256sums,
+    verify,
+)
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import UnsafeArgumentError, quote_path
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
+    Plan,
+    Result,
+    install_plan,
+    interpret_exit_code,
+)
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import parse_hashfile
+
+ARGUMENT_SPEC = {
+    "source": {"type": "str", "choices": ["controller", "url", "host"], "default": "controller"},
+    "package_dir": {"type": "path"},
+    "package_url": {"type": "str"},
+    "package_path": {"type": "str"},
+    "package_names": {"type": "dict", "default": {}},
+    "checksums": {"type": "dict", "default": {}},
+    "checksum_file": {"type": "path"},
+}
+_URL = re.compile(r"^https?://[A-Za-z0-9._~:/?#@$&'()*+,;=\[\]-]+$")
+_LEAVE_ALONE = {
+    Status.COMPLIANT: "already compliant",
+    Status.REBOOT_PENDING: "installed; waiting for its restart",
+    Status.NOT_APPLICABLE: "not affected",
+    Status.PREREQUISITE_MISSING: "a service pack is missing; install it first",
+}
+
+
+class ActionModule(VolsnapAction):
+    _supports_check_mode = True
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        facts, assessment = self.probe(args["package_names"])
+        result.update(
+            ansible_facts={"volsnap": facts_result(facts, assessment)},
+            changed=False,
+            restart_required=False,
+            package=assessment.package,
+            status=assessment.status.value,
+        )
+        if assessment.status in _LEAVE_ALONE:
+            result.update(outcome="skipped", msg=f"{assessment.status.value}: {_LEAVE_ALONE[assessment.status]}")
+            return result
+        if assessment.status is not Status.VULNERABLE or not assessment.package or not assessment.installer:
+            raise AnsibleActionFail(f"cannot decide what to install: {assessment.status.value}: {assessment.reason}")
+        expected = self._expected_hash(args, assessment.package)
+        local = self._local_package(args, assessment.package, expected) if args["source"] == "controller" else None
+        result["sha256"] = expected
+        if self._play_context.check_mode:
+            result.update(
+                changed=True,
+                outcome="would_install",
+                msg=f"would install {assessment.package} with {assessment.installer}",
+            )
+            return result
+        lock = self.acquire_lock(facts)
+        try:
+            workdir = f"{self.temp_root(facts)}\\winfix-volsnap-{secrets.token_hex(4)}"
+            plan = install_plan(assessment.installer, assessment.package, workdir)
+            try:
+                self._must(f"mkdir {quote_path(workdir)}", "creating the work folder")
+                self._deliver(args, plan, local, expected)
+                outcome = self._install(plan, assessment)
+            finally:
+                self.cmd(plan.cleanup_command())
+        finally:
+            self.release_lock(lock)
+        restart = outcome.restart_required or (
+            outcome.result is Result.INSTALLED and assessment.restart_required_after_install
+        )
+        result.update(
+            changed=outcome.changed,
+            outcome=outcome.result.value,
+            exit_code=outcome.exit_code,
+            restart_required=restart,
+            msg=outcome.message,
+        )
+        if outcome.result in (Result.FAILED, Result.NOT_APPLICABLE):
+            result.update(failed=True, msg=f"{assessment.package}: {outcome.message}")
+        return result
+
+    def _expected_hash(self, args: dict[str, Any], package: str) -> str:
+        try:
+            if args["checksums"]:
+                return expected_sha256(package, {str(k): str(v) for k, v in args["checksums"].items()})
+            path = args["checksum_file"] or (
+                os.path.join(args["package_dir"], "SHA256SUMS") if args["package_dir"] else None
+            )
+            if path is None:
+                raise ChecksumError("give checksums, checksum_file, or a package_dir holding SHA256SUMS")
+            with open(path, encoding="utf-8") as handle:
+                return expected_sha256(package, parse_sha256sums(handle.read(), path))
+        except OSError as error:
+            raise AnsibleActionFail(f"cannot read the checksum list: {error}") from None
+        except ChecksumError as error:
+            raise AnsibleActionFail(str(error)) from None
+
+    def _local_package(self, args: dict[str, Any], package: str, expected: str) -> str:
+        if not args["package_dir"]:
+            raise AnsibleActionFail("source=controller needs package_dir (the folder holding the packages)")
+        path = os.path.join(args["package_dir"], package)
+        if not os.path.isfile(path):
+            raise AnsibleActionFail(f"package {package} is not in {args['package_dir']}")
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        try:
+            verify(path, digest.hexdigest(), expected)
+        except ChecksumError as error:
+            raise AnsibleActionFail(f"{error}; nothing was sent or installed") from None
+        return path
+
+    def _deliver(self, args: dict[str, Any], plan: Plan, local: str | None, expected: str) -> None:
+        target = quote_path(plan.package_path)
+        if local is not None:
+            self._connection.put_file(local, plan.package_path)  # checked with SHA-256 on the host, then renamed
+            return
+        if args["source"] == "url":
+            base = args["package_url"] or ""
+            url = base.rstrip("/") + "/" + plan.package_path.rsplit("\\", 1)[1]
+            if not _URL.match(url):
+                raise AnsibleActionFail(
+                    f"package_url {base!r} cannot be passed to cmd.exe safely (no %, quotes or spaces)"
+                )
+            self._must(f'certutil -urlcache -split -f "{url}" {target}', f"downloading {url}")
+        else:
+            try:
+                source = quote_path(
+                    (args["package_path"] or "").rstrip("\\") + "\\" + plan.package_path.rsplit("\\", 1)[1]
+                )
+            except UnsafeArgumentError as error:
+                raise AnsibleActionFail(str(error)) from None
+            self._must(f"copy /y {source} {target}", f"copying the package from {source}")
+        found = self.cmd(f"certutil -hashfile {target} SHA256")
+        arrived = parse_hashfile(found.stdout)
+        if arrived != expected:
+            raise AnsibleActionFail(
+                f"{plan.package_path}: SHA-256 mismatch on the host: the file has {arrived or '(unreadable)'}, "
+                f"expected {expected}; nothing was installed"
+            )
+
+    def _install(self, plan: Plan, assessment: Assessment) -> Any:
+        outcome = None
+        for step in plan.steps:
+            done = self.cmd(step.command)
+            if not step.is_installer:
+                if done.rc != 0:
+                    raise AnsibleActionFail(
+                        f"{step.description} failed (exit {done.rc}): {done.stderr.strip() or done.stdout.strip()}"
+                    )
+                continue
+            outcome = interpret_exit_code(done.rc, step.description, plan.log_path)
+        return outcome
+
+    def _must(self, command: str, doing: str) -> None:
+        done = self.cmd(command)
+        if done.rc != 0:
+            raise AnsibleActionFail(f"{doing} failed (exit {done.rc}): {(done.stderr or done.stdout).strip()}")

@@ -1,0 +1,108 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Documentation only: the code runs on the controller, in plugins/action/volsnap_update.py.
+
+DOCUMENTATION = r"""
+module: volsnap_update
+short_description: Install KB2748349 on a Windows host that needs it, without PowerShell
+version_added: 0.1.0
+description:
+  - Probes the host, and only when it is C(vulnerable) installs the package its assessment names, with the installer
+    of its OS family, never C(wusa) (which refuses to run from a remote session).
+  - Windows Server 2003 runs the update C(.exe /quiet /norestart); Vista and Server 2008 C(expand) the C(.msu) and
+    run C(pkgmgr /ip); Windows 7 and Server 2008 R2 C(expand) it and run C(dism /online /add-package).
+  - The package's SHA-256 is checked against a C(SHA256SUMS) file or O(checksums) before anything is sent, and again
+    on the host before anything runs. A mismatch names the file and both hashes and changes nothing.
+  - Compliant, C(reboot_pending), C(not_applicable) and C(prerequisite_missing) hosts are left alone (not changed);
+    an C(unknown) host fails with the reason.
+  - Takes a lock on the host (a folder under C(%SystemRoot%\Temp)) so two runs cannot install at once, and removes its
+    work folder on every path.
+options:
+  source:
+    description:
+      - Where the package comes from. C(controller) sends it from O(package_dir) through the connection; C(url) has
+        the host download it from O(package_url) with C(certutil -urlcache); C(host) copies it from O(package_path),
+        a folder the host can read.
+    type: str
+    choices: [controller, url, host]
+    default: controller
+  package_dir:
+    description: Controller folder holding the packages and, unless O(checksums) is given, a C(SHA256SUMS) file.
+    type: path
+  package_url:
+    description: Base URL the host downloads from; the package file name is appended. No C(%), quotes or spaces.
+    type: str
+  package_path:
+    description: Folder on the host (or a share it can reach with its own credentials) holding the packages.
+    type: str
+  package_names:
+    description: Package file names instead of the defaults, keyed C(<family>/<arch>), for example C(7_2008r2/AMD64).
+    type: dict
+    default: {}
+  checksums:
+    description: Expected SHA-256 per package file name; takes precedence over the checksum file.
+    type: dict
+    default: {}
+  checksum_file:
+    description: A C(SHA256SUMS) file on the controller; defaults to C(SHA256SUMS) in O(package_dir).
+    type: path
+attributes:
+  check_mode:
+    support: full
+    description: Says what it would install; sends and changes nothing.
+  diff_mode:
+    support: none
+    description: No diff.
+  platform:
+    support: full
+    platforms: windows
+    description: Windows hosts reached through a cmd.exe shell.
+notes:
+  - A restart is required after the update; this module only reports it (O(ignore:restart_required)). Use
+    M(winfix.volsnap.volsnap_restart).
+seealso:
+  - module: winfix.volsnap.volsnap_restart
+author:
+  - winfix.volsnap maintainers (@winfix)
+"""
+
+EXAMPLES = r"""
+- name: Install from the controller's package folder
+  winfix.volsnap.volsnap_update:
+    package_dir: /srv/packages/kb2748349
+  register: update
+
+- name: Install from an internal web server, with pinned hashes
+  winfix.volsnap.volsnap_update:
+    source: url
+    package_url: http://packages.example.internal/kb2748349
+    checksums:
+      Windows6.1-KB2748349-x64.msu: "0f1e...64 hex digits..."
+"""
+
+RETURN = r"""
+outcome:
+  description: C(installed), C(already_installed), C(not_applicable), C(failed), C(skipped) or C(would_install).
+  returned: always
+  type: str
+  sample: installed
+restart_required:
+  description: Whether the host must restart to finish.
+  returned: always
+  type: bool
+package:
+  description: The package file name.
+  returned: always
+  type: str
+  sample: Windows6.1-KB2748349-x64.msu
+sha256:
+  description: The SHA-256 the package was checked against.
+  returned: when a package was selected
+  type: str
+exit_code:
+  description: The installer's exit code, verbatim.
+  returned: when an installer ran
+  type: int
+  sample: 3010
+"""

@@ -1,0 +1,80 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place where the action plugins meet the host: run a cmd.exe line, probe, lock.
+
+Unlike the rest of plugin_utils this module does I/O (through the task's connection); it is kept thin so that every
+decision stays in the pure modules it calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, assess
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import quote_path
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import parse_probe, probe_command
+
+LOCK_NAME = "winfix-volsnap.lock"
+DEFAULT_ROOT = "C:\\Windows"
+
+
+@dataclass(frozen=True)
+class CmdResult:
+    rc: int
+    stdout: str
+    stderr: str
+
+
+class VolsnapAction(ActionBase):  # type: ignore[misc]
+    """Base of the collection's action plugins (they run on the controller and speak cmd.exe to the host)."""
+
+    TRANSFERS_FILES = False
+
+    def cmd(self, command: str, in_data: bytes | None = None) -> CmdResult:
+        rc, stdout, stderr = self._connection.exec_command(command, in_data=in_data, sudoable=False)
+        return CmdResult(rc, _text(stdout), _text(stderr))
+
+    def probe(self, package_names: Mapping[str, str] | None = None) -> tuple[HostFacts, Assessment]:
+        """ONE command, one round trip: everything the assessment needs."""
+        result = self.cmd(probe_command())
+        facts = parse_probe(result.stdout)
+        return facts, assess(facts, package_names)
+
+    def temp_root(self, facts: HostFacts) -> str:
+        return (facts.system_root or DEFAULT_ROOT) + "\\Temp"
+
+    def acquire_lock(self, facts: HostFacts) -> str:
+        """mkdir is atomic on Windows: the second of two concurrent runs fails here and changes nothing."""
+        lock = f"{self.temp_root(facts)}\\{LOCK_NAME}"
+        owner = f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%SZ} {socket.gethostname()}"
+        owner_file = quote_path(lock + "\\owner.txt")
+        made = self.cmd(f"mkdir {quote_path(lock)} 2>nul && echo {_plain(owner)}> {owner_file}")
+        if made.rc != 0:
+            holder = self.cmd(f"type {owner_file} 2>nul").stdout.strip() or "unknown"
+            raise AnsibleActionFail(
+                f"another winfix.volsnap run holds the lock on this host ({lock}, taken {holder}); "
+                f"wait for it to finish, or remove that folder if that run is dead"
+            )
+        return lock
+
+    def release_lock(self, lock: str) -> None:
+        self.cmd(f"rmdir /s /q {quote_path(lock)}")
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in text if c.isalnum() or c in " :-._")
+
+
+def facts_result(facts: HostFacts, assessment: Assessment) -> dict[str, Any]:
+    return {"facts": facts.to_dict(), "assessment": assessment.to_dict()}
