@@ -46,7 +46,7 @@ class LabServer:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._route)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         for profile in self.config.hosts:
             sock = _bound_socket(profile.port)
@@ -57,7 +57,7 @@ class LabServer:
                 continue
             host = create_host(profile, self.state_dir, clock=self.clock)
             self.endpoints[port] = Endpoint(host, profile, port, self.state_dir)
-            await web.SockSite(self._runner, sock, shutdown_timeout=0.5).start()
+            await web.SockSite(self._runner, sock).start()
         self._stats_task = asyncio.create_task(self._keep_stats())
 
     async def _route(self, request: web.Request) -> web.StreamResponse:

@@ -201,8 +201,24 @@ class Interpreter:
             text = node.raw_args[1:] if node.raw_args[:1] in (" ", "\t") else node.raw_args
             if not text.strip():
                 text = "ECHO is on."
-        streams.out += self.encode(text + "\r\n")
+        streams.out += self.encode(_unescape_carets(text) + "\r\n")
         return 0
+
+
+def _unescape_carets(text: str) -> str:
+    """^x → x outside quotes, as cmd's parser leaves echo's text."""
+    out: list[str] = []
+    quoted, escaped = False, False
+    for char in text:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "^" and not quoted:
+            escaped = True
+        else:
+            quoted = quoted != (char == '"')
+            out.append(char)
+    return "".join(out)
 
 
 def _garble(data: bytes) -> bytes:

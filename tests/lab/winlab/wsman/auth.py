@@ -31,7 +31,7 @@ class NtlmUser:
 class NtlmAcceptor:
     """One NTLM acceptor context per TCP connection (NTLM authenticates the connection, not the request)."""
 
-    def __init__(self, user: NtlmUser, user_file: Path) -> None:
+    def __init__(self, user_file: Path) -> None:
         self._user_file = user_file
         os.environ["NTLM_USER_FILE"] = str(user_file)  # read when the context is made and again at AUTHENTICATE
         self._context = spnego.server(protocol="ntlm")

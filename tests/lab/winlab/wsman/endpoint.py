@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import secrets
 import sys
 import uuid
 import weakref
@@ -48,7 +49,10 @@ class Endpoint:
         self._dropped = False
         self._generation_seen = 0
         self._ntlm: weakref.WeakKeyDictionary[Any, NtlmAcceptor] = weakref.WeakKeyDictionary()
-        self._user_file = write_user_file(state_dir, NtlmUser(profile.username, profile.password))
+        # auth_refused: the handshake runs as on Windows, but no password is ever right.
+        password = secrets.token_hex(16) if profile.faults.get("auth_refused") else profile.password
+        self._password = password
+        self._user_file = write_user_file(state_dir, NtlmUser(profile.username, password))
         self.dirty = True
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
@@ -68,8 +72,6 @@ class Endpoint:
             return self._respond(web.Response(status=404))
         if request.method != "POST":
             return self._respond(web.Response(status=405))
-        if faults.get("auth_refused"):
-            return self._unauthorized()
         if self.profile.auth == "basic":
             return await self._basic(request, body)
         return await self._negotiate(request, body)
@@ -91,7 +93,7 @@ class Endpoint:
         return self._respond(web.Response(status=401, headers={"WWW-Authenticate": header}))
 
     async def _basic(self, request: web.Request, body: bytes) -> web.Response:
-        if not check_basic(request.headers.get("Authorization", ""), self.profile.username, self.profile.password):
+        if not check_basic(request.headers.get("Authorization", ""), self.profile.username, self._password):
             return self._unauthorized()
         reply = await self._soap(body)
         return self._respond(
@@ -103,7 +105,7 @@ class Endpoint:
         authorization = request.headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() in ("negotiate", "ntlm") and token:
-            acceptor = NtlmAcceptor(NtlmUser(self.profile.username, self.profile.password), self._user_file)
+            acceptor = NtlmAcceptor(self._user_file)
             if transport is not None:
                 existing = self._ntlm.get(transport)
                 acceptor = existing if existing is not None and not existing.complete else acceptor
