@@ -48,8 +48,13 @@ def _parse_inventory(path: Path) -> dict[str, LabHost]:
     for line in path.read_text().splitlines()[1:]:
         name, *fields = shlex.split(line)
         values = dict(f.split("=", 1) for f in fields)
-        hosts[name] = LabHost(name, int(values["ansible_port"]), values["ansible_user"], values["ansible_password"],
-                              values["ansible_winrm_transport"])
+        hosts[name] = LabHost(
+            name,
+            int(values["ansible_port"]),
+            values["ansible_user"],
+            values["ansible_password"],
+            values["ansible_winrm_transport"],
+        )
     return hosts
 
 
@@ -57,9 +62,19 @@ def start_lab(hosts_file: Path, workdir: Path, clock_rate: float = 1.0) -> Lab:
     inventory, state_dir = workdir / "inventory.ini", workdir / "state"
     log = open(workdir / "winlab.log", "wb")  # noqa: SIM115 - kept open for the subprocess's life
     process = subprocess.Popen(
-        [BIN / "winlab", "serve", str(hosts_file), "--inventory", str(inventory), "--state-dir", str(state_dir),
-         "--clock-rate", str(clock_rate)],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            BIN / "winlab",
+            "serve",
+            str(hosts_file),
+            "--inventory",
+            str(inventory),
+            "--state-dir",
+            str(state_dir),
+            "--clock-rate",
+            str(clock_rate),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while not inventory.exists():
@@ -112,13 +127,35 @@ def ansible_env(**extra: str) -> dict[str, str]:
 
 def run_ansible(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     program = args[0]
-    return subprocess.run([str(BIN / program), *args[1:]], cwd=ROOT, env=ansible_env(**extra_env), text=True,
-                          capture_output=True, timeout=600)
+    return subprocess.run(
+        [str(BIN / program), *args[1:]],
+        cwd=ROOT,
+        env=ansible_env(**extra_env),
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
 
 
-W7 = {"product_name": "Windows 7 Professional", "current_version": "6.1", "build": 7600, "product_type": "WinNT",
-      "edition_id": "Professional", "arch": "AMD64", "volsnap_version": "6.1.7600.16385", "powershell": "2.0"}
-W2003 = {"product_name": "Microsoft Windows Server 2003", "current_version": "5.2", "build": 3790,
-         "csd_version": "Service Pack 2", "product_type": "ServerNT", "edition_id": None, "arch": "x86",
-         "volsnap_version": "5.2.3790.4000", "powershell": None}
+W7 = {
+    "product_name": "Windows 7 Professional",
+    "current_version": "6.1",
+    "build": 7600,
+    "product_type": "WinNT",
+    "edition_id": "Professional",
+    "arch": "AMD64",
+    "volsnap_version": "6.1.7600.16385",
+    "powershell": "2.0",
+}
+W2003 = {
+    "product_name": "Microsoft Windows Server 2003",
+    "current_version": "5.2",
+    "build": 3790,
+    "csd_version": "Service Pack 2",
+    "product_type": "ServerNT",
+    "edition_id": None,
+    "arch": "x86",
+    "volsnap_version": "5.2.3790.4000",
+    "powershell": None,
+}
 DEFAULTS = {"username": "Administrator", "password": "Lab-Passw0rd!", "auth": "ntlm"}

@@ -41,7 +41,7 @@ class RunningLab:
         self.ports = {listing.profile.name: listing.port for listing in self.server.listings}
 
     def session(self, name: str, password: str = PASSWORD, **kwargs: Any) -> winrm.Session:
-        auth = next(l.profile.auth for l in self.server.listings if l.profile.name == name)
+        auth = next(e.profile.auth for e in self.server.listings if e.profile.name == name)
         kwargs.setdefault("transport", auth)
         kwargs.setdefault("message_encryption", "auto" if auth == "ntlm" else "never")
         return winrm.Session(f"http://127.0.0.1:{self.ports[name]}/wsman", auth=("Administrator", password), **kwargs)

@@ -211,7 +211,10 @@ def test_schtasks_locale_dates_and_firing() -> None:
     h = host(clock_rate=600.0, locale="de-DE", faults={"restart_takes_s": 0.1}, **W2003)
     sh = shell_of(h)
     when = h.machine.clock.now() + dt.timedelta(minutes=2)
-    us = f'schtasks /create /tn "night restart" /tr "shutdown /r /t 0" /sc once /st {when:%H:%M:%S} /sd {when:%m/%d/%Y} /ru SYSTEM'
+    us = (
+        f'schtasks /create /tn "night restart" /tr "shutdown /r /t 0" /sc once /st {when:%H:%M:%S} '
+        f"/sd {when:%m/%d/%Y} /ru SYSTEM"
+    )
     if when.day > 12:
         assert run(sh, us)[2] == 1  # a US date on a German host
     de = us.replace(f"{when:%m/%d/%Y}", f"{when:%d.%m.%Y}")

@@ -91,7 +91,8 @@ def build_package(family: str, arch: str) -> bytes:
     outer = CabArchive()
     outer[f"{stem}.cab"] = CabFile(inner)
     outer[f"{stem}.xml"] = CabFile(
-        f'<unattend><servicing><package action="install"><assemblyIdentity name="Package_for_{KB}"/></package></servicing></unattend>'.encode()
+        f'<unattend><servicing><package action="install"><assemblyIdentity name="Package_for_{KB}"/>'
+        "</package></servicing></unattend>".encode()
     )
     outer[f"{stem}-pkgProperties.txt"] = CabFile(
         f'ApplicabilityInfo="{family}"\r\nKB Article Number="2748349"\r\n'.encode()

@@ -96,7 +96,10 @@ def _hashfile(ctx: ToolContext, path: str, algorithm: str) -> int:
     if entry is None:
         ctx.error("CertUtil: -hashfile command FAILED: 0x80070002 (WIN32: 2 ERROR_FILE_NOT_FOUND)")
         ctx.error(
-            f"CertUtil: {ctx.text('The system cannot find the file specified.', 'Das System kann die angegebene Datei nicht finden.')}"
+            "CertUtil: "
+            + ctx.text(
+                "The system cannot find the file specified.", "Das System kann die angegebene Datei nicht finden."
+            )
         )
         return _E_NOT_FOUND
     spaced = ctx.machine.profile.current_major_version is None

@@ -98,7 +98,8 @@ def expand(ctx: ToolContext) -> int:
     # Format: expand.exe from Windows 7 (banner, "Expanding Files Complete ...", "N files total.").
     paths = [a for a in ctx.argv if not a.startswith("-") and not a.startswith("/")]
     ctx.print(
-        f"Microsoft (R) File Expansion Utility  Version {ctx.machine.profile.current_version}.{ctx.machine.profile.build}.16385"
+        "Microsoft (R) File Expansion Utility  Version "
+        f"{ctx.machine.profile.current_version}.{ctx.machine.profile.build}.16385"
     )
     ctx.print("Copyright (c) Microsoft Corporation. All rights reserved.")
     ctx.print()

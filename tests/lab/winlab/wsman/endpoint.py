@@ -162,7 +162,8 @@ class Endpoint:
                 soap.SHELL_NOT_FOUND,
                 f"The request for the Windows Remote Shell with ShellId {req.shell_id} failed because the shell was "
                 "not found on the server. Possible causes are: the specified ShellId is incorrect or the shell no "
-                "longer exists on the server. Provide the correct ShellId or create a new shell and retry the operation.",
+                "longer exists on the server. Provide the correct ShellId or create a new shell and retry the "
+                "operation.",
                 "w:InvalidSelectors",
             )
         if req.action == soap.ACTION_DELETE:

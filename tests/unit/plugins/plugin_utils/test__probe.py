@@ -38,6 +38,7 @@ def test_windows7_facts() -> None:
     assert facts.volumes[0].capacity_bytes == 25769803776
     assert facts.shadow_copies == 2
     assert facts.last_boot == "20121120093000.500000+060"
+    assert facts.system_root == "C:\\Windows"
     assert not facts.pending_reboot and not facts.kb_installed
     assert facts.problems == ()
 
