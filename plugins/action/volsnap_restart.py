@@ -64,7 +64,7 @@ class ActionModule(VolsnapAction):
             result.update(restarted=False, restart_pending=True, msg="a restart is needed; mode none: not restarting")
             return result
         if self._play_context.check_mode:
-            result.update(changed=True, msg=f"would restart ({mode.value})")
+            result.update(changed=True, restart_pending=True, msg=f"would restart ({mode.value})")
             return result
         try:
             if mode is Mode.NOW:
@@ -72,7 +72,7 @@ class ActionModule(VolsnapAction):
             elif mode is Mode.DELAY and args["delay"] <= max_delay(facts.build or 0):
                 result.update(self._shutdown(facts, args["delay"], args["comment"]))
             else:
-                result.update(self._task(facts, args, mode))
+                result.update(self._schedule_task(facts, args, mode))
         except UnsafeArgumentError as error:
             raise AnsibleActionFail(str(error)) from None
         return result
@@ -121,7 +121,7 @@ class ActionModule(VolsnapAction):
         records = parse_wmic_values(done.stdout) if done.rc == 0 else []
         return records[0].get("LastBootUpTime") if records else None
 
-    def _task(self, facts: HostFacts, args: dict[str, Any], mode: Mode) -> dict[str, Any]:
+    def _schedule_task(self, facts: HostFacts, args: dict[str, Any], mode: Mode) -> dict[str, Any]:
         when = self._when(args, mode)
         name = args["task_name"]
         if uses_task_scheduler_1(facts.build or 0):

@@ -71,6 +71,7 @@ class ActionModule(VolsnapAction):
         if self._play_context.check_mode:
             result.update(
                 changed=True,
+                restart_required=assessment.restart_required_after_install,
                 outcome="would_install",
                 msg=f"would install {assessment.package} with {assessment.installer}",
             )

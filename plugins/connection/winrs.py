@@ -171,7 +171,13 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
 try:
     import requests.exceptions
     import winrm
-    from winrm.exceptions import InvalidCredentialsError, WinRMError, WinRMOperationTimeoutError, WSManFaultError
+    from winrm.exceptions import (
+        InvalidCredentialsError,
+        WinRMError,
+        WinRMOperationTimeoutError,
+        WinRMTransportError,
+        WSManFaultError,
+    )
 
     HAS_WINRM = True
     WINRM_IMPORT_ERROR: Exception | None = None
@@ -276,6 +282,11 @@ class Connection(ConnectionBase):
             raise AnsibleConnectionFailure(
                 f"winrs: {self._where()}: the host refused while {doing}: WS-Management fault "
                 f"{error.wsman_fault_code}: {error.reason}"
+            ) from error
+        except WinRMTransportError as error:
+            raise AnsibleConnectionFailure(
+                f"winrs: {self._where()}: the endpoint answered HTTP {error.code} while {doing} (the connection "
+                "may have been cut and re-opened without its authentication)"
             ) from error
         except WinRMError as error:
             raise AnsibleConnectionFailure(f"winrs: {self._where()}: WinRM error while {doing}: {error}") from error

@@ -34,10 +34,15 @@ def volsnap_report_csv(report: Mapping[str, Any]) -> str:
     return buffer.getvalue()
 
 
+def volsnap_left_behind(rows: Mapping[str, Any], restart_mode: str) -> list[str]:
+    return _report.left_behind(rows, restart_mode)
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "volsnap_report_rows": volsnap_report_rows,
             "volsnap_report_merge": volsnap_report_merge,
             "volsnap_report_csv": volsnap_report_csv,
+            "volsnap_left_behind": volsnap_left_behind,
         }

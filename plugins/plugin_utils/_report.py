@@ -45,6 +45,7 @@ def host_row(assessment: Mapping[str, Any] | None, actions: Sequence[str], failu
         row.update(status="unknown", reason=failure or "no assessment: the host was unreachable or failed earlier")
     if failure and assessment:
         row["reason"] = f"{row.get('reason')}; last error: {failure}"
+    row["error"] = failure
     row["actions"] = list(actions)
     row["reboot_pending"] = bool(row.get("reboot_pending")) or row.get("status") == "reboot_pending"
     row["exposure"] = row.get("exposure") or {}
@@ -57,6 +58,21 @@ def merge(previous: Mapping[str, Any] | None, rows: Mapping[str, Mapping[str, An
     hosts.update({name: dict(row) for name, row in rows.items()})
     ordered = dict(sorted(hosts.items()))
     return {"generated": generated, "summary": summary(ordered), "by_product": by_product(ordered), "hosts": ordered}
+
+
+def left_behind(rows: Mapping[str, Mapping[str, Any]], restart_mode: str) -> list[str]:
+    """Hosts the remediation did not finish, each with why: failed, undecidable, still vulnerable, or (restart
+    `now`) still waiting for its restart. Compliant, not_applicable and prerequisite_missing hosts are fine."""
+    problems = []
+    for name, row in rows.items():
+        status = row.get("status")
+        if (
+            row.get("error")
+            or status in ("vulnerable", "unknown")
+            or (status == "reboot_pending" and restart_mode == "now")
+        ):
+            problems.append(f"{name} ({status}: {row.get('reason')})")
+    return problems
 
 
 def summary(hosts: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:

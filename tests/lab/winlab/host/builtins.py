@@ -82,6 +82,8 @@ def _exit(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> i
 
 @builtin("type")
 def _type(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    if argv and argv[0].lower() == "nul":  # the NUL device reads as empty
+        return 0
     entry = sh.machine.files.read(sh.resolve_path(argv[0])) if argv else None
     if entry is None:
         _fail(

@@ -16,7 +16,22 @@ def provision(profile: HostProfile, clock: LabClock, state_dir: Path | None) -> 
     _registry(machine)
     _files(machine)
     machine.files.disk_full = bool(profile.faults.get("disk_full"))
+    _staged_update(machine)
     return machine
+
+
+def _staged_update(machine: Machine) -> None:
+    """A profile with KB2748349 installed and a restart pending has the fixed file staged, as Windows would."""
+    from winlab.host.tools_servicing import host_branch, host_family
+    from winlab.packages import FIXED, KB
+
+    profile = machine.profile
+    family = host_family(machine)
+    if KB not in profile.installed_kbs or not profile.pending_reboot or family is None:
+        return
+    version = FIXED[family].get(host_branch(machine) or "")
+    if version is not None:
+        machine.staged_files[VOLSNAP] = (b"MZ", version)
 
 
 def _registry(machine: Machine) -> None:

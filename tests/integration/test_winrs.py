@@ -1,0 +1,147 @@
+"""The winrs connection against the lab: transports, raw, transfers, failures an operator can act on, secrets."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from conftest import DEFAULTS, W7, W2003, Lab, run_ansible
+
+PASSWORD = DEFAULTS["password"]
+
+
+@pytest.fixture(scope="module")
+def lab(lab_factory: Any) -> Lab:
+    return lab_factory(
+        {
+            "defaults": DEFAULTS,
+            "hosts": {
+                "w7": W7,
+                "w7basic": {**W7, "auth": "basic"},
+                "w2003": W2003,
+                "flaky": {**W7, "faults": {"drop_after_bytes": 400000}},
+                "gone": {**W7, "faults": {"unreachable": True}},
+                "slow": {**W7, "faults": {"slow_ms": 2500}},
+                "full": {**W7, "faults": {"disk_full": True}},
+            },
+        }
+    )
+
+
+@functools.cache
+def _plugin_loader() -> None:
+    from ansible.plugins.loader import init_plugin_loader
+
+    init_plugin_loader([str(Path(__file__).resolve().parents[2] / ".venv" / "collections")])
+
+
+def connection(lab: Lab, name: str, **options: Any) -> Any:
+    from ansible.playbook.play_context import PlayContext
+    from ansible.plugins.loader import connection_loader
+
+    _plugin_loader()
+    host = lab.hosts[name]
+    conn = connection_loader.get("winfix.volsnap.winrs", PlayContext(), None)
+    conn.set_options(
+        direct={
+            "remote_addr": "127.0.0.1",
+            "port": host.port,
+            "remote_user": host.user,
+            "remote_password": options.pop("password", host.password),
+            "transport": host.transport,
+            "scheme": "http",
+            **options,
+        }
+    )
+    return conn
+
+
+def test_raw_ver_through_ansible_on_hosts_with_and_without_powershell(lab: Lab) -> None:
+    done = run_ansible("ansible", "-i", str(lab.inventory), "w7:w7basic:w2003", "-m", "raw", "-a", "ver")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "w2003 | CHANGED | rc=0" in done.stdout and "Microsoft Windows [Version 5.2.3790]" in done.stdout
+    assert done.stdout.count("Microsoft Windows [Version 6.1.7600]") == 2
+
+
+@pytest.mark.parametrize("size", [0, 1, 1000, 5 * 1024 * 1024])
+@pytest.mark.parametrize("name", ["w7", "w7basic"])
+def test_put_and_fetch_round_trip(lab: Lab, tmp_path: Path, name: str, size: int) -> None:
+    data = (bytes(range(256)) * (size // 256 + 1))[:size]
+    source = tmp_path / "in.bin"
+    source.write_bytes(data)
+    conn = connection(lab, name)
+    target = rf"C:\Windows\Temp\round trip & {size}.bin"
+    conn.put_file(str(source), target)
+    conn.fetch_file(target, str(tmp_path / "back.bin"))
+    assert hashlib.sha256((tmp_path / "back.bin").read_bytes()).digest() == hashlib.sha256(data).digest()
+    listing = conn.exec_command(r"dir /b C:\Windows\Temp")[1].decode()
+    assert f"round trip & {size}.bin" in listing and ".b64" not in listing and ".part" not in listing
+    conn.close()
+
+
+def test_cut_connection_mid_transfer_leaves_nothing_at_the_target(lab: Lab, tmp_path: Path) -> None:
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(1024 * 1024))
+    conn = connection(lab, "flaky")
+    with pytest.raises(AnsibleError):
+        conn.put_file(str(source), r"C:\Windows\Temp\package.msu")
+    conn.close()
+    again = connection(lab, "flaky")
+    assert "package.msu" not in again.exec_command(r"dir /b C:\Windows\Temp")[1].decode()
+    again.put_file(str(source), r"C:\Windows\Temp\package.msu")  # a rerun completes the job
+    assert "package.msu" in again.exec_command(r"dir /b C:\Windows\Temp")[1].decode()
+
+
+def test_disk_full_fails_cleanly(lab: Lab, tmp_path: Path) -> None:
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"\x01" * 100000)
+    conn = connection(lab, "full")
+    with pytest.raises(AnsibleError, match="not enough space"):
+        conn.put_file(str(source), r"C:\Windows\Temp\package.msu")
+    assert "package" not in conn.exec_command(r"dir /b C:\Windows\Temp")[1].decode()
+
+
+def test_unsafe_target_is_refused_before_anything_is_sent(lab: Lab, tmp_path: Path) -> None:
+    source = tmp_path / "x.bin"
+    source.write_bytes(b"x")
+    conn = connection(lab, "w7")
+    before = len(lab.commands("w7"))
+    for target in (r"C:\Temp\%PATH%.msu", r'C:\Temp\a".msu', "relative.msu", r"C:\Temp\*.msu"):
+        with pytest.raises(AnsibleError, match="refusing"):
+            conn.put_file(str(source), target)
+    assert len(lab.commands("w7")) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "expected"),
+    [
+        ("w7", {"password": "wrong"}, "authentication failed"),
+        ("gone", {}, "cannot reach the WinRM endpoint"),
+        ("slow", {"read_timeout": 2, "operation_timeout": 1}, "timed out"),
+    ],
+)
+def test_failures_name_host_endpoint_and_transport(lab: Lab, name: str, options: dict[str, Any], expected: str) -> None:
+    conn = connection(lab, name, **options)
+    with pytest.raises(AnsibleConnectionFailure) as caught:
+        conn.exec_command("ver")
+    message = str(caught.value)
+    assert expected in message
+    assert f"http://127.0.0.1:{lab.hosts[name].port}/wsman" in message and "transport ntlm" in message
+    assert PASSWORD not in message and "wrong" not in message.replace("went wrong", "")
+
+
+def test_slow_host_within_the_timeout_works(lab: Lab) -> None:
+    assert connection(lab, "slow", read_timeout=10).exec_command("ver")[0] == 0
+
+
+def test_no_secret_at_vvvvv(lab: Lab) -> None:
+    done = run_ansible("ansible", "-i", str(lab.inventory), "w7:w2003:gone", "-m", "raw", "-a", "ver", "-vvvvv")
+    output = done.stdout + done.stderr
+    assert "Microsoft Windows [Version 6.1.7600]" in output  # the run really happened
+    assert PASSWORD not in output
+    assert "Authorization" not in output and "TlRMTVNT" not in output  # no header, no NTLM token (base64 "NTLMSSP")
