@@ -15,7 +15,7 @@ class ActionModule(VolsnapAction):
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         facts, assessment = self.probe(args["package_names"])
         result.update(changed=False, ansible_facts={"volsnap": facts_result(facts, assessment)})
         return result

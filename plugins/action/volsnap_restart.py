@@ -47,7 +47,7 @@ class ActionModule(VolsnapAction):
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         mode = Mode(args["mode"])
         facts, assessment = self.probe()
         needed = args["restart_required"] if args["restart_required"] is not None else facts.pending_reboot

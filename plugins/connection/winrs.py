@@ -9,7 +9,7 @@ description:
   - The Windows Remote Shell (WinRS) over WS-Management, through pywinrm. Commands run in the host's C(cmd.exe),
     opened in its OEM code page, so hosts without PowerShell (Windows Server 2003, Vista, Server 2008, 2008 Server
     Core) can be reached. C(ansible.builtin.raw) works through it.
-  - Reads the same inventory variables as M(ansible.builtin.winrm#connection), so an existing Windows inventory works by
+  - Reads the same inventory variables as P(ansible.builtin.winrm#connection), so an existing Windows inventory works by
     setting C(ansible_connection=winfix.volsnap.winrs).
   - Files move with cmd-only tools (C(findstr), C(certutil)); every transfer is checked with SHA-256 on the host and
     lands under its final name only when the hashes match.
@@ -388,11 +388,11 @@ class Connection(ConnectionBase):
         try:
             if data:
                 report = self._progress_reporter(len(data), out_path) if len(data) > _PROGRESS_FROM else None
-                rc, _, stderr = self._run(
+                rc, _output, stderr = self._run(
                     plan.receive_command(), base64_lines(data, self.get_option("transfer_chunk_size")), report
                 )
             else:
-                rc, _, stderr = self._run(plan.empty_file_command())
+                rc, _output, stderr = self._run(plan.empty_file_command())
             self._check(rc, stderr, f"writing the staging file for {out_path}")
             if data:
                 rc, stdout, stderr = self._run(plan.decode_and_hash_command())
@@ -403,7 +403,7 @@ class Connection(ConnectionBase):
                         f"winrs: {self._where()}: {out_path} arrived damaged: SHA-256 on the host {arrived or '(none)'}"
                         f", sent {expected}; nothing was written under the final name"
                     )
-            rc, _, stderr = self._run(plan.commit_command())
+            rc, _output, stderr = self._run(plan.commit_command())
             self._check(rc, stderr, f"moving the checked file onto {out_path}")
             committed = True
         finally:

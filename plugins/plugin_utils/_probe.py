@@ -111,7 +111,7 @@ class _Reader:
     def facts(self) -> HostFacts:
         if not self.sections:
             return HostFacts(problems=("probe output has no section markers: not the probe's output, or garbled",))
-        missing = [name for name, _ in SECTIONS if name not in self.sections]
+        missing = [name for name, _command in SECTIONS if name not in self.sections]
         if missing:
             self.problems.append(f"probe output cut short: no section {', '.join(missing)}")
         unfinished = [s.name for s in self.sections.values() if s.ok is None]

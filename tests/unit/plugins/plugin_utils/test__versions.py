@@ -59,7 +59,7 @@ def test_branch_classification(family: str, version: str, branch: Branch) -> Non
     assert classify_branch(parsed, FAMILIES[family].ranges) is branch
 
 
-versions = st.builds(FileVersion, *(st.integers(0, 65535) for _ in range(4)))
+versions = st.builds(FileVersion, *(st.integers(0, 65535) for _field in range(4)))
 
 
 @given(versions, versions)
