@@ -25,10 +25,12 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
     Result,
     install_plan,
     interpret_exit_code,
+    removal_plan,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import parse_hashfile
 
 ARGUMENT_SPEC = {
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "source": {"type": "str", "choices": ["controller", "url", "host"], "default": "controller"},
     "package_dir": {"type": "path"},
     "package_url": {"type": "str"},
@@ -60,6 +62,8 @@ class ActionModule(VolsnapAction):
             package=assessment.package,
             status=assessment.status.value,
         )
+        if args["state"] == "absent":
+            return self._remove(args, facts, assessment, result)
         if assessment.status in _LEAVE_ALONE:
             result.update(outcome="skipped", msg=f"{assessment.status.value}: {_LEAVE_ALONE[assessment.status]}")
             return result
@@ -100,6 +104,49 @@ class ActionModule(VolsnapAction):
         )
         if outcome.result in (Result.FAILED, Result.NOT_APPLICABLE):
             result.update(failed=True, msg=f"{assessment.package}: {outcome.message}")
+        return result
+
+    def _remove(
+        self, args: dict[str, Any], facts: Any, assessment: Assessment, result: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Rollback: only where the update is recorded; the package is needed again for its inner cabinet."""
+        if not facts.kb_installed:
+            result.update(outcome="skipped", msg="KB2748349 is not installed")
+            return result
+        if not assessment.package or not assessment.installer:
+            raise AnsibleActionFail(f"cannot tell how to remove the update: {assessment.reason}")
+        needs_package = assessment.installer != "update_exe"
+        expected = self._expected_hash(args, assessment.package) if needs_package else ""
+        local = (
+            self._local_package(args, assessment.package, expected)
+            if needs_package and args["source"] == "controller"
+            else None
+        )
+        if self._play_context.check_mode:
+            result.update(changed=True, outcome="would_remove", msg=f"would remove KB2748349 ({assessment.installer})")
+            return result
+        lock = self.acquire_lock(facts)
+        try:
+            workdir = f"{self.temp_root(facts)}\\winfix-volsnap-{secrets.token_hex(4)}"
+            plan = removal_plan(assessment.installer, assessment.package, workdir, facts.system_root or "C:\\Windows")
+            try:
+                self._must(f"mkdir {quote_path(workdir)}", "creating the work folder")
+                if needs_package:
+                    self._deliver(args, plan, local, expected)
+                outcome = self._install(plan, assessment, removing=True)
+            finally:
+                self.cmd(plan.cleanup_command())
+        finally:
+            self.release_lock(lock)
+        result.update(
+            changed=outcome.changed,
+            outcome=outcome.result.value,
+            exit_code=outcome.exit_code,
+            restart_required=outcome.restart_required or outcome.changed,
+            msg=outcome.message,
+        )
+        if outcome.result is Result.FAILED:
+            result.update(failed=True, msg=f"removing KB2748349: {outcome.message}")
         return result
 
     def _expected_hash(self, args: dict[str, Any], package: str) -> str:
@@ -163,7 +210,7 @@ class ActionModule(VolsnapAction):
                 f"expected {expected}; nothing was installed"
             )
 
-    def _install(self, plan: Plan, assessment: Assessment) -> Any:
+    def _install(self, plan: Plan, assessment: Assessment, removing: bool = False) -> Any:
         outcome = None
         for step in plan.steps:
             done = self.cmd(step.command)
@@ -173,7 +220,7 @@ class ActionModule(VolsnapAction):
                         f"{step.description} failed (exit {done.rc}): {done.stderr.strip() or done.stdout.strip()}"
                     )
                 continue
-            outcome = interpret_exit_code(done.rc, step.description, plan.log_path)
+            outcome = interpret_exit_code(done.rc, step.description, plan.log_path, removing)
         return outcome
 
     def _must(self, command: str, doing: str) -> None:

@@ -19,6 +19,13 @@ description:
   - Takes a lock on the host (a folder under C(%SystemRoot%\Temp)) so two runs cannot install at once, and removes its
     work folder on every path.
 options:
+  state:
+    description:
+      - C(present) installs where needed; C(absent) removes the update where the registry records it (rollback:
+        C(dism /remove-package), C(pkgmgr /up), or the 2003 C(spuninst.exe)). Either way a restart finishes it.
+    type: str
+    choices: [present, absent]
+    default: present
   source:
     description:
       - Where the package comes from. C(controller) sends it from O(package_dir) through the connection; C(url) has
@@ -83,7 +90,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 outcome:
-  description: C(installed), C(already_installed), C(not_applicable), C(failed), C(skipped) or C(would_install).
+  description: C(installed), C(removed), C(already_installed), C(not_applicable), C(failed), C(skipped),
+    C(would_install) or C(would_remove).
   returned: always
   type: str
   sample: installed

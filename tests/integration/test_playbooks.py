@@ -165,3 +165,35 @@ def test_mixed_fleet_failures_are_named_and_the_rest_is_remediated(
     assert "SHA-256 mismatch" in rows["wrong-package"]["reason"]
     assert rows["down"]["status"] == "unknown"
     assert not [a for a in lab.commands("wrong-package") if a[0].lower().endswith(".exe")]  # nothing ran
+
+
+def test_rollback_removes_the_update_after_a_remediation(lab_factory: Any, packages: Path) -> None:
+    lab = lab_factory(
+        {
+            "defaults": {**DEFAULTS, "faults": FAST},
+            "hosts": {
+                "w7": W7,
+                "w2003": W2003,
+                "vista": {
+                    **W7,
+                    "product_name": "Windows Vista (TM) Business",
+                    "current_version": "6.0",
+                    "build": 6002,
+                    "csd_version": "Service Pack 2",
+                    "volsnap_version": "6.0.6002.18005",
+                    "powershell": None,
+                },
+            },
+        }
+    )
+    common = ("-e", f"volsnap_package_dir={packages}", "-e", "volsnap_restart=now")
+    assert playbook(lab, "remediate.yml", *common).returncode == 0
+    rolled = playbook(lab, "rollback.yml", *common)
+    assert rolled.returncode == 0, rolled.stdout[-3000:]
+    for host, tool in (("w7", "dism.exe"), ("w2003", "spuninst.exe"), ("vista", "start")):
+        assert any(argv[0].lower().endswith(tool) for argv in lab.commands(host)), host
+    after = playbook(lab, "audit.yml", "-e", "volsnap_report_dir=" + str(packages.parent / "after-rollback"))
+    statuses = {n: r["status"] for n, r in report(packages.parent / "after-rollback")["hosts"].items()}
+    assert after.returncode == 0 and statuses == {"w7": "vulnerable", "w2003": "vulnerable", "vista": "vulnerable"}
+    again = playbook(lab, "rollback.yml", *common)
+    assert again.returncode == 0 and "changed=1" not in again.stdout
