@@ -21,8 +21,8 @@ description:
 options:
   state:
     description:
-      - C(present) installs where needed; C(absent) removes the update where the registry records it (rollback:
-        C(dism /remove-package), C(pkgmgr /up), or the 2003 C(spuninst.exe)). Either way a restart finishes it.
+      - C(present) installs where needed. C(absent) removes the update where the registry records it, for a rollback,
+        with C(dism /remove-package), C(pkgmgr /up) or the 2003 C(spuninst.exe). Either way a restart finishes it.
     type: str
     choices: [present, absent]
     default: present
