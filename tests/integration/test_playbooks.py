@@ -197,3 +197,24 @@ def test_rollback_removes_the_update_after_a_remediation(lab_factory: Any, packa
     assert after.returncode == 0 and statuses == {"w7": "vulnerable", "w2003": "vulnerable", "vista": "vulnerable"}
     again = playbook(lab, "rollback.yml", *common)
     assert again.returncode == 0 and "changed=1" not in again.stdout
+
+
+def test_a_held_lock_stops_a_second_run_before_it_changes_anything(lab_factory: Any, packages: Path) -> None:
+    lab = lab_factory({"defaults": {**DEFAULTS, "faults": FAST}, "hosts": {"w7": W7}})
+    held = run_ansible(
+        "ansible",
+        "-i",
+        str(lab.inventory),
+        "w7",
+        "-m",
+        "raw",
+        "-a",
+        r"mkdir C:\Windows\Temp\winfix-volsnap.lock & echo 2026-11-25T00:00:00Z other> "
+        r"C:\Windows\Temp\winfix-volsnap.lock\owner.txt",
+    )
+    assert held.returncode == 0
+    done = playbook(lab, "remediate.yml", "-e", f"volsnap_package_dir={packages}", "-e", "volsnap_restart=now")
+    assert done.returncode != 0
+    assert "holds the lock" in done.stdout + done.stderr and "2026-11-25T00:00:00Z other" in done.stdout + done.stderr
+    ran = [argv[0].lower() for argv in lab.commands("w7")]
+    assert "findstr" not in ran and "dism.exe" not in ran and "shutdown" not in ran

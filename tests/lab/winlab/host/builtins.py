@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from winlab.host.cmdparse import Simple
-from winlab.host.filesystem import DiskFullError
+from winlab.host.filesystem import DiskFullError, FileEntry
 from winlab.host.tools import ExitRequest
 
 if TYPE_CHECKING:
@@ -33,6 +33,26 @@ def _say(sh: Interpreter, streams: Streams, text: str) -> None:
 
 def _fail(sh: Interpreter, streams: Streams, english: str, german: str) -> None:
     streams.err += sh.encode((german if sh.machine.german else english) + "\r\n")
+
+
+def _file_not_found(sh: Interpreter, streams: Streams) -> None:
+    _fail(
+        sh, streams, "The system cannot find the file specified.", "Das System kann die angegebene Datei nicht finden."
+    )
+
+
+def _source_and_target(sh: Interpreter, argv: list[str], streams: Streams) -> tuple[FileEntry, str] | None:
+    """move/copy: exactly two paths, and a source that exists (else cmd's message, and None)."""
+    paths = [a for a in argv if not a.startswith("/")]
+    if len(paths) != 2:
+        _fail(sh, streams, "The syntax of the command is incorrect.", "Die Syntax für den Befehl ist falsch.")
+        return None
+    source, target = (sh.resolve_path(p) for p in paths)
+    entry = sh.machine.files.read(source)
+    if entry is None:
+        _file_not_found(sh, streams)
+        return None
+    return entry, target
 
 
 @builtin("ver")
@@ -86,12 +106,7 @@ def _type(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> i
         return 0
     entry = sh.machine.files.read(sh.resolve_path(argv[0])) if argv else None
     if entry is None:
-        _fail(
-            sh,
-            streams,
-            "The system cannot find the file specified.",
-            "Das System kann die angegebene Datei nicht finden.",
-        )
+        _file_not_found(sh, streams)
         return 1
     streams.out += entry.data
     return 0
@@ -108,40 +123,20 @@ def _del(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> in
 
 @builtin("move")
 def _move(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
-    paths = [a for a in argv if not a.startswith("/")]
-    if len(paths) != 2:
-        _fail(sh, streams, "The syntax of the command is incorrect.", "Die Syntax für den Befehl ist falsch.")
+    found = _source_and_target(sh, argv, streams)
+    if found is None:
         return 1
-    source, target = (sh.resolve_path(p) for p in paths)
-    if sh.machine.files.read(source) is None:
-        _fail(
-            sh,
-            streams,
-            "The system cannot find the file specified.",
-            "Das System kann die angegebene Datei nicht finden.",
-        )
-        return 1
-    sh.machine.files.move(source, target)
+    sh.machine.files.move(found[0].path, found[1])
     _say(sh, streams, "        1 file(s) moved." if not sh.machine.german else "        1 Datei(en) verschoben.")
     return 0
 
 
 @builtin("copy")
 def _copy(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
-    paths = [a for a in argv if not a.startswith("/")]
-    if len(paths) != 2:
-        _fail(sh, streams, "The syntax of the command is incorrect.", "Die Syntax für den Befehl ist falsch.")
+    found = _source_and_target(sh, argv, streams)
+    if found is None:
         return 1
-    source, target = (sh.resolve_path(p) for p in paths)
-    entry = sh.machine.files.read(source)
-    if entry is None:
-        _fail(
-            sh,
-            streams,
-            "The system cannot find the file specified.",
-            "Das System kann die angegebene Datei nicht finden.",
-        )
-        return 1
+    entry, target = found
     if sh.machine.files.is_dir(target):
         target = ntpath.join(target, ntpath.basename(entry.path))
     try:
@@ -177,12 +172,7 @@ def _mkdir(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> 
 def _rmdir(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
     paths = [a for a in argv if not a.startswith("/")]
     if not paths or not sh.machine.files.rmtree(sh.resolve_path(paths[0])):
-        _fail(
-            sh,
-            streams,
-            "The system cannot find the file specified.",
-            "Das System kann die angegebene Datei nicht finden.",
-        )
+        _file_not_found(sh, streams)
         return 2
     return 0
 
