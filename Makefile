@@ -51,5 +51,8 @@ ansible-lint: venv
 sanity: venv
 	scripts/run-sanity
 
+bench: venv
+	$(BIN)/python benchmarks/fleet.py
+
 clean:
 	rm -rf $(VENV) tests/output .mypy_cache .ruff_cache .pytest_cache

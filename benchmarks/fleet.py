@@ -1,0 +1,248 @@
+"""Fleet benchmark (`make bench`): audit vs the floor (one `raw: ver`) on the same lab hosts, in one run.
+
+For each N: wall time of playbooks/audit.yml and of the floor, their ratio, WinRM requests and commands per host from
+the lab's counters, controller peak RSS (ansible-playbook and its forks), the lab's own CPU share. Then a remediation
+(transfer, install, restart now, verify) of up to 100 hosts in serial batches, with client→host bytes per package
+byte. Prints a table and writes benchmarks/results.json. Numbers are ratios of one run: the machine is noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PROFILES = [
+    {
+        "product_name": "Windows 7 Professional",
+        "current_version": "6.1",
+        "build": 7600,
+        "volsnap_version": "6.1.7600.16385",
+    },
+    {
+        "product_name": "Microsoft Windows Server 2003",
+        "current_version": "5.2",
+        "build": 3790,
+        "csd_version": "Service Pack 2",
+        "product_type": "ServerNT",
+        "edition_id": None,
+        "arch": "x86",
+        "volsnap_version": "5.2.3790.4000",
+        "powershell": None,
+    },
+    {
+        "product_name": "Windows Server (R) 2008 Standard",
+        "current_version": "6.0",
+        "build": 6002,
+        "csd_version": "Service Pack 2",
+        "product_type": "ServerNT",
+        "volsnap_version": "6.0.6002.18005",
+        "powershell": None,
+    },
+]
+
+
+class Lab:
+    def __init__(self, hosts: int, workdir: Path) -> None:
+        spec = {
+            "defaults": {
+                "username": "Administrator",
+                "password": "Lab-Passw0rd!",
+                "auth": "ntlm",
+                "faults": {"restart_takes_s": 1},
+            },
+            "hosts": {f"h{i:04d}": PROFILES[i % len(PROFILES)] for i in range(hosts)},
+        }
+        (workdir / "hosts.yml").write_text(yaml.safe_dump(spec))
+        self.inventory, self.state = workdir / "inventory.ini", workdir / "state"
+        self.log = open(workdir / "winlab.log", "wb")  # noqa: SIM115 - open for the lab's life
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "winlab"),
+                "serve",
+                str(workdir / "hosts.yml"),
+                "--inventory",
+                str(self.inventory),
+                "--state-dir",
+                str(self.state),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while not self.inventory.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((workdir / "winlab.log").read_text())
+            time.sleep(0.1)
+        self.ps = psutil.Process(self.process.pid)
+
+    def counters(self) -> dict[str, dict[str, int]]:
+        time.sleep(1.2)  # the lab writes stats.json every 0.5 s
+        return json.loads((self.state / "stats.json").read_text())  # type: ignore[no-any-return]
+
+    def cpu(self) -> float:
+        times = self.ps.cpu_times()
+        return float(times.user + times.system)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+        self.log.close()
+
+
+def _delta(after: dict[str, dict[str, int]], before: dict[str, dict[str, int]], key: str) -> int:
+    return sum(after[h][key] - before.get(h, {}).get(key, 0) for h in after)
+
+
+def timed_playbook(lab: Lab, *args: str) -> dict[str, Any]:
+    """Run ansible-playbook; wall time, peak RSS of it and its forks, the lab's CPU seconds and counters."""
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORKS": "50"}
+    before, cpu_before = lab.counters(), lab.cpu()
+    peak = [0]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(BIN / "ansible-playbook"), "-i", str(lab.inventory), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+    def sample() -> None:
+        try:
+            root = psutil.Process(process.pid)
+            while process.poll() is None:
+                rss = root.memory_info().rss + sum(c.memory_info().rss for c in root.children(recursive=True))
+                peak[0] = max(peak[0], rss)
+                time.sleep(0.05)
+        except psutil.Error:
+            pass
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, stderr = process.communicate()
+    wall = time.monotonic() - started
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"ansible-playbook {args[0]} failed ({process.returncode}): {stderr.decode()[-2000:]}")
+    after = lab.counters()
+    return {
+        "wall_s": wall,
+        "peak_rss_mb": peak[0] / 2**20,
+        "lab_cpu_s": lab.cpu() - cpu_before,
+        "requests": _delta(after, before, "requests"),
+        "commands": _delta(after, before, "commands"),
+        "bytes_in": _delta(after, before, "bytes_in"),
+        "bytes_out": _delta(after, before, "bytes_out"),
+    }
+
+
+def audit_vs_floor(hosts: int, workdir: Path) -> dict[str, Any]:
+    lab = Lab(hosts, workdir)
+    try:
+        timed_playbook(lab, "benchmarks/floor.yml")  # warm-up: connections, caches
+        floor = timed_playbook(lab, "benchmarks/floor.yml")
+        audit = timed_playbook(lab, "playbooks/audit.yml")
+    finally:
+        lab.stop()
+    return {
+        "hosts": hosts,
+        "audit_s": round(audit["wall_s"], 2),
+        "floor_s": round(floor["wall_s"], 2),
+        "ratio": round(audit["wall_s"] / floor["wall_s"], 3),
+        "commands_per_host_audit": audit["commands"] / hosts,
+        "commands_per_host_floor": floor["commands"] / hosts,
+        "requests_per_host_audit": audit["requests"] / hosts,
+        "requests_per_host_floor": floor["requests"] / hosts,
+        "bytes_in_per_host_audit": round(audit["bytes_in"] / hosts),
+        "bytes_in_per_host_floor": round(floor["bytes_in"] / hosts),
+        "controller_peak_rss_mb": round(audit["peak_rss_mb"], 1),
+        "controller_peak_rss_mb_per_host": round(audit["peak_rss_mb"] / hosts, 2),
+        "lab_cpu_share_audit": round(audit["lab_cpu_s"] / audit["wall_s"], 3),
+    }
+
+
+def remediation(hosts: int, workdir: Path, serial: int) -> dict[str, Any]:
+    packages = workdir / "packages"
+    subprocess.run([str(BIN / "winlab"), "packages", str(packages)], check=True, capture_output=True)
+    lab = Lab(hosts, workdir)
+    try:
+        run = timed_playbook(
+            lab,
+            "playbooks/remediate.yml",
+            "-e",
+            f"volsnap_package_dir={packages}",
+            "-e",
+            "volsnap_restart=now",
+            "-e",
+            f"volsnap_serial={serial}",
+        )
+    finally:
+        lab.stop()
+    names = {
+        "7600": "Windows6.1-KB2748349-x64.msu",
+        "3790": "WindowsServer2003-KB2748349-x86-ENU.exe",
+        "6002": "Windows6.0-KB2748349-x64.msu",
+    }
+    package_bytes = sum(
+        (packages / names[str(PROFILES[i % len(PROFILES)]["build"])]).stat().st_size for i in range(hosts)
+    )
+    return {
+        "hosts": hosts,
+        "serial": serial,
+        "wall_s": round(run["wall_s"], 2),
+        "wire_bytes_per_package_byte": round(run["bytes_in"] / package_bytes, 3),
+        "note": "all client-to-host bytes of the remediation (probe, transfer, install, restart, verify) "
+        "divided by the package bytes: an upper bound for the transfer alone",
+        "lab_cpu_share": round(run["lab_cpu_s"] / run["wall_s"], 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "10,100,500"))
+    parser.add_argument("--remediation-hosts", type=int, default=100)
+    parser.add_argument("--serial", type=int, default=25)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
+    args = parser.parse_args()
+    results: dict[str, Any] = {"audit": []}
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            row = audit_vs_floor(size, Path(tempfile.mkdtemp(dir=scratch)))
+            results["audit"].append(row)
+            results[str(size)] = row
+            print(
+                f"N={size:4d}  audit {row['audit_s']:7.2f}s  floor {row['floor_s']:7.2f}s  ratio {row['ratio']:.3f}  "
+                f"cmd/host {row['commands_per_host_audit']:.2f}  req/host {row['requests_per_host_audit']:.1f} "
+                f"(floor {row['requests_per_host_floor']:.1f})  peak RSS {row['controller_peak_rss_mb']:.0f} MB  "
+                f"lab CPU {row['lab_cpu_share_audit']:.0%}",
+                flush=True,
+            )
+        if args.remediation_hosts:
+            rem = remediation(args.remediation_hosts, Path(tempfile.mkdtemp(dir=scratch)), args.serial)
+            results["remediation"] = rem
+            print(
+                f"remediation of {rem['hosts']} hosts (serial {rem['serial']}): {rem['wall_s']:.1f}s, "
+                f"wire bytes per package byte {rem['wire_bytes_per_package_byte']:.3f}, "
+                f"lab CPU {rem['lab_cpu_share']:.0%}"
+            )
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

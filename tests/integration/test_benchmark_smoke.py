@@ -1,0 +1,46 @@
+"""The fleet benchmark runs end to end in a small form (timings are not asserted: they belong to `make bench`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_benchmark_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "fleet.py"),
+            "--sizes",
+            "3",
+            "--remediation-hosts",
+            "2",
+            "--serial",
+            "1",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    results = json.loads(out.read_text())
+    row = results["3"]
+    assert set(row) >= {
+        "hosts",
+        "audit_s",
+        "floor_s",
+        "ratio",
+        "commands_per_host_audit",
+        "requests_per_host_audit",
+        "requests_per_host_floor",
+        "controller_peak_rss_mb",
+    }
+    assert row["commands_per_host_audit"] == 1.0  # the audit is one command per host: a count, not a timing
+    assert set(results["remediation"]) >= {"hosts", "wall_s", "wire_bytes_per_package_byte"}
