@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: venv demo test lint typecheck unit lab-tests integration sanity ansible-lint bench clean
+.PHONY: venv demo test lint typecheck unit lab-tests integration molecule sanity ansible-lint bench clean
 
 venv: $(STAMP)
 	@scripts/link-collection $(VENV)
@@ -24,7 +24,7 @@ $(STAMP): requirements-dev.txt requirements.txt tests/lab/pyproject.toml
 demo: venv
 	$(BIN)/python scripts/demo.py
 
-test: venv lint typecheck unit lab-tests integration ansible-lint sanity
+test: venv lint typecheck unit lab-tests integration molecule ansible-lint sanity
 	@echo "make test: all checks passed"
 
 lint: venv
@@ -44,6 +44,9 @@ lab-tests: venv
 integration: venv
 	@if compgen -G "tests/integration/test_*.py" >/dev/null; then $(BIN)/pytest -q tests/integration; \
 	 else echo "integration: no tests yet"; fi
+
+molecule: venv
+	cd extensions && $(CURDIR)/$(BIN)/molecule test -s lab
 
 ansible-lint: venv
 	$(BIN)/ansible-lint --profile production
