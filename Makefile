@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: venv demo test lint typecheck unit lab-tests integration molecule sanity ansible-lint bench clean
+.PHONY: venv browser demo test lint typecheck unit lab-tests integration molecule sanity ansible-lint bench clean
 
 venv: $(STAMP)
 	@scripts/link-collection $(VENV)
@@ -21,10 +21,14 @@ $(STAMP): requirements-dev.txt requirements.txt tests/lab/pyproject.toml
 	@scripts/ansible-test-pip-standin
 	@touch $@
 
+# Debian's Chromium renders the HTML report in the integration tests (headless, loopback only).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 demo: venv
 	$(BIN)/python scripts/demo.py
 
-test: venv lint typecheck unit lab-tests integration molecule ansible-lint sanity
+test: venv browser lint typecheck unit lab-tests integration molecule ansible-lint sanity
 	@echo "make test: all checks passed"
 
 lint: venv
