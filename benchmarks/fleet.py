@@ -23,36 +23,11 @@ from typing import Any
 import psutil
 import yaml
 
+from winlab.samples import W7, W2003, W2008
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PROFILES = [
-    {
-        "product_name": "Windows 7 Professional",
-        "current_version": "6.1",
-        "build": 7600,
-        "volsnap_version": "6.1.7600.16385",
-    },
-    {
-        "product_name": "Microsoft Windows Server 2003",
-        "current_version": "5.2",
-        "build": 3790,
-        "csd_version": "Service Pack 2",
-        "product_type": "ServerNT",
-        "edition_id": None,
-        "arch": "x86",
-        "volsnap_version": "5.2.3790.4000",
-        "powershell": None,
-    },
-    {
-        "product_name": "Windows Server (R) 2008 Standard",
-        "current_version": "6.0",
-        "build": 6002,
-        "csd_version": "Service Pack 2",
-        "product_type": "ServerNT",
-        "volsnap_version": "6.0.6002.18005",
-        "powershell": None,
-    },
-]
+PROFILES = [W7, W2003, W2008]
 
 
 class Lab:

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from winlab.samples import DEFAULTS, W7, W2003  # noqa: F401  (re-exported for the tests)
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -135,27 +137,3 @@ def run_ansible(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str
         capture_output=True,
         timeout=600,
     )
-
-
-W7 = {
-    "product_name": "Windows 7 Professional",
-    "current_version": "6.1",
-    "build": 7600,
-    "product_type": "WinNT",
-    "edition_id": "Professional",
-    "arch": "AMD64",
-    "volsnap_version": "6.1.7600.16385",
-    "powershell": "2.0",
-}
-W2003 = {
-    "product_name": "Microsoft Windows Server 2003",
-    "current_version": "5.2",
-    "build": 3790,
-    "csd_version": "Service Pack 2",
-    "product_type": "ServerNT",
-    "edition_id": None,
-    "arch": "x86",
-    "volsnap_version": "5.2.3790.4000",
-    "powershell": None,
-}
-DEFAULTS = {"username": "Administrator", "password": "Lab-Passw0rd!", "auth": "ntlm"}

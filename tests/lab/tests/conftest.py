@@ -12,21 +12,10 @@ import pytest
 import winrm
 
 from winlab.profile import load_config
+from winlab.samples import PASSWORD, W2003  # noqa: F401  (re-exported for the tests)
 from winlab.server import LabServer
 
-PASSWORD = "Lab-Passw0rd!"
-W7: dict[str, Any] = {}
-W2003: dict[str, Any] = {
-    "product_name": "Microsoft Windows Server 2003",
-    "current_version": "5.2",
-    "build": 3790,
-    "csd_version": "Service Pack 2",
-    "product_type": "ServerNT",
-    "edition_id": None,
-    "arch": "x86",
-    "volsnap_version": "5.2.3790.4000",
-    "powershell": None,
-}
+W7: dict[str, Any] = {}  # the profile defaults are a Windows 7 RTM host
 
 
 class RunningLab:
