@@ -12,10 +12,9 @@ ARGUMENT_SPEC = {"package_names": {"type": "dict", "default": {}}}
 
 class ActionModule(VolsnapAction):
     _supports_check_mode = True
+    argument_spec = ARGUMENT_SPEC
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        facts, assessment = self.probe(args["package_names"])
+        result, _args, facts, assessment = self.start(tmp, task_vars)
         result.update(changed=False, ansible_facts={"volsnap": facts_result(facts, assessment)})
         return result

@@ -44,12 +44,11 @@ SHORT_DATE_COMMAND = r'reg query "HKCU\Control Panel\International" /v sShortDat
 
 class ActionModule(VolsnapAction):
     _supports_check_mode = True
+    argument_spec = ARGUMENT_SPEC
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        result, args, facts, assessment = self.start(tmp, task_vars)
         mode = Mode(args["mode"])
-        facts, assessment = self.probe()
         needed = args["restart_required"] if args["restart_required"] is not None else facts.pending_reboot
         result.update(
             changed=False,

@@ -50,11 +50,10 @@ _LEAVE_ALONE = {
 
 class ActionModule(VolsnapAction):
     _supports_check_mode = True
+    argument_spec = ARGUMENT_SPEC
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        facts, assessment = self.probe(args["package_names"])
+        result, args, facts, assessment = self.start(tmp, task_vars)
         result.update(
             ansible_facts={"volsnap": facts_result(facts, assessment)},
             changed=False,

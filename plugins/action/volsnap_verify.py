@@ -16,11 +16,10 @@ ARGUMENT_SPEC = {
 
 class ActionModule(VolsnapAction):
     _supports_check_mode = True
+    argument_spec = ARGUMENT_SPEC
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        facts, assessment = self.probe(args["package_names"])
+        result, args, facts, assessment = self.start(tmp, task_vars)
         accepted = {Status.COMPLIANT.value, *args["allow"]}
         result.update(
             changed=False,

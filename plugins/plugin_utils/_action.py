@@ -11,7 +11,8 @@ import datetime as dt
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -36,6 +37,16 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
     """Base of the collection's action plugins (they run on the controller and speak cmd.exe to the host)."""
 
     TRANSFERS_FILES = False
+    argument_spec: ClassVar[Mapping[str, Any]] = MappingProxyType({})  # each action sets its own
+
+    def start(
+        self, tmp: Any, task_vars: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], dict[str, Any], HostFacts, Assessment]:
+        """The opening every action shares: Ansible's bookkeeping, the validated arguments, one probe."""
+        result: dict[str, Any] = super().run(tmp, task_vars)
+        args: dict[str, Any] = self.validate_argument_spec(argument_spec=dict(self.argument_spec))[1]
+        facts, assessment = self.probe(args.get("package_names"))
+        return result, args, facts, assessment
 
     def cmd(self, command: str, in_data: bytes | None = None) -> CmdResult:
         rc, stdout, stderr = self._connection.exec_command(command, in_data=in_data, sudoable=False)
