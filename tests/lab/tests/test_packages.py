@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import zlib
@@ -81,6 +82,8 @@ def test_2003_exe_is_a_stub_with_an_appended_cabinet() -> None:
 def test_packages_are_deterministic() -> None:
     rebuilt = build_package.__wrapped__("vista_2008", "IA64")  # bypass the cache: a fresh build
     assert rebuilt == all_packages()["Windows6.0-KB2748349-ia64.msu"]
+    # Member dates are fixed, not "now": a package built tomorrow is the same bytes (and SHA256SUMS line).
+    assert {member.date for member in CabArchive(rebuilt).values()} == {dt.date(2012, 9, 6)}
 
 
 def test_package_name_is_the_cbs_identity() -> None:

@@ -9,6 +9,7 @@ anything: `read_package` reads the family, architecture and versions from the by
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import struct
@@ -46,6 +47,14 @@ _MANIFEST = "update.mum"
 _ASM = "urn:schemas-microsoft-com:asm.v3"
 _CAB_SIGNATURE = b"MSCF"
 _EXE_STUB = b"MZ" + b"\x90" * 58 + struct.pack("<I", 64) + b"winlab KB2748349 update.exe self-extractor\0"
+
+
+# The build date of the article's files: every member carries it, so the same package is the same bytes on any day.
+_BUILD_TIME = dt.datetime(2012, 9, 6, 20, 8, 0)
+
+
+def _member(data: bytes) -> CabFile:
+    return CabFile(data, mtime=_BUILD_TIME)
 
 
 class PackageError(ValueError):
@@ -140,30 +149,30 @@ def _manifest_xml(family: str, arch: str) -> bytes:
 def inner_cab(family: str, arch: str) -> bytes:
     """The update cabinet: what dism /add-package, pkgmgr /ip and the 2003 self-extractor apply."""
     archive = CabArchive()
-    archive[_MANIFEST] = CabFile(_manifest_xml(family, arch))
+    archive[_MANIFEST] = _member(_manifest_xml(family, arch))
     share = PAYLOAD_BYTES // len(FIXED[family])
     for version in FIXED[family].values():
-        archive[_payload_path(family, arch, version)] = CabFile(_payload(f"{family}/{arch}/{version}", share))
+        archive[_payload_path(family, arch, version)] = _member(_payload(f"{family}/{arch}/{version}", share))
     return archive.save()
 
 
 def _msu(family: str, arch: str) -> bytes:
     stem = default_name(family, arch).removesuffix(".msu")
     wsusscan = CabArchive()
-    wsusscan["package.xml"] = CabFile(f'<OfflineSyncPackage><Update KB="{KB_NUMBER}"/></OfflineSyncPackage>'.encode())
+    wsusscan["package.xml"] = _member(f'<OfflineSyncPackage><Update KB="{KB_NUMBER}"/></OfflineSyncPackage>'.encode())
     outer = CabArchive()
-    outer[f"{stem}.cab"] = CabFile(inner_cab(family, arch))
-    outer[f"{stem}.xml"] = CabFile(
+    outer[f"{stem}.cab"] = _member(inner_cab(family, arch))
+    outer[f"{stem}.xml"] = _member(
         '<?xml version="1.0" encoding="UTF-8"?>\r\n<unattend xmlns="urn:schemas-microsoft-com:unattend">'
         f'<servicing><package action="install"><assemblyIdentity name="Package_for_{KB}" version="{PACKAGE_VERSION}"'
         f' language="neutral" processorArchitecture="{_CBS_ARCH[arch]}" publicKeyToken="{PUBLIC_KEY_TOKEN}"/>'
         f'<source location="%configsetroot%\\{stem}.CAB"/></package></servicing></unattend>'.encode()
     )
-    outer[f"{stem}-pkgProperties.txt"] = CabFile(
+    outer[f"{stem}-pkgProperties.txt"] = _member(
         f'ApplicabilityInfo="{family}"\r\nAppliesTo="{_CBS_ARCH[arch]}"\r\nBuild Date="2012/09/06"\r\n'
         f'Installation Type="Hotfix"\r\nKB Article Number="{KB_NUMBER}"\r\nPackage Type="Update"\r\n'.encode("utf-16")
     )
-    outer["WSUSSCAN.cab"] = CabFile(wsusscan.save())
+    outer["WSUSSCAN.cab"] = _member(wsusscan.save())
     return outer.save()
 
 
