@@ -206,14 +206,6 @@ def by_product_of(rows: Iterable[HostRow]) -> dict[str, dict[str, int]]:
     return dict(sorted(table.items()))
 
 
-def summary(hosts: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
-    return summary_of(HostRow.from_dict(row) for row in hosts.values())
-
-
-def by_product(hosts: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, int]]:
-    return by_product_of(HostRow.from_dict(row) for row in hosts.values())
-
-
 def left_behind(rows: Mapping[str, Mapping[str, Any]], restart_mode: str) -> list[str]:
     """Hosts the remediation did not finish, each with why: failed, undecidable, still vulnerable, or (restart
     `now`) still waiting for its restart. Compliant, not_applicable and prerequisite_missing hosts are fine."""
