@@ -1,35 +1,23 @@
-"""The lab server: one event loop, one loopback listening socket per host, the inventory and the stats file."""
+"""The lab server: one aiohttp application, one listening socket per host on 127.0.0.1, all in one event loop."""
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import contextlib
 import os
-import shutil
-import tempfile
-from collections.abc import Callable
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from winlab.api import Host
+from aiohttp import web
+
+from winlab.clock import LabClock
+from winlab.host import create_host
 from winlab.profile import HostProfile, LabConfig
 from winlab.stats import write_stats
-from winlab.wsman.endpoint import Endpoint, bound_socket
-
-STATS_EVERY_S = 0.5  # stats.json is rewritten at most this often (and only when a counter moved), and on exit
-SWEEP_EVERY_S = 0.5  # hosts are asked for their availability this often even when nobody calls them
-
-HostFactory = Callable[[HostProfile, Path, float], Host]
+from winlab.wsman.endpoint import Endpoint
 
 
-def default_host_factory(profile: HostProfile, state_dir: Path, clock_rate: float) -> Host:
-    from winlab.host import create_host  # the simulated hosts; imported late so the server loads without them
-
-    return create_host(profile, state_dir, clock_rate)
-
-
-@dataclass(frozen=True)
+@dataclass
 class Listing:
     """What the inventory says about one host."""
 
@@ -37,82 +25,72 @@ class Listing:
     port: int
 
 
+def _bound_socket(port: int | None) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port or 0))
+    return sock
+
+
 class LabServer:
-    def __init__(
-        self,
-        config: LabConfig,
-        state_dir: Path,
-        clock_rate: float = 1.0,
-        host_factory: HostFactory = default_host_factory,
-    ) -> None:
+    def __init__(self, config: LabConfig, state_dir: Path, clock_rate: float = 1.0) -> None:
         self.config = config
         self.state_dir = state_dir
-        self.clock_rate = clock_rate
-        self.host_factory = host_factory
-        self.endpoints: dict[str, Endpoint] = {}  # by host name
+        self.clock = LabClock(clock_rate)
+        self.endpoints: dict[int, Endpoint] = {}
         self.listings: list[Listing] = []
-        self._secrets_dir: Path | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self._stats_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Every reachable host listens when this returns."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._secrets_dir = Path(tempfile.mkdtemp(prefix="winlab-ntlm-"))  # mode 0700: the NTLM user files
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._route)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
         for profile in self.config.hosts:
-            sock = bound_socket(profile.port)
+            sock = _bound_socket(profile.port)
+            port = sock.getsockname()[1]
+            self.listings.append(Listing(profile, port))
             if profile.faults.get("unreachable"):
-                self.listings.append(Listing(profile, sock.getsockname()[1]))
                 sock.close()  # the inventory names the port; nothing listens there
                 continue
-            host = self.host_factory(profile, self.state_dir, self.clock_rate)
-            endpoint = Endpoint(host, profile, sock, self._secrets_dir)
-            self.endpoints[profile.name] = endpoint
-            self.listings.append(Listing(profile, endpoint.port))
-            await endpoint.listen()
-        self._tasks = [asyncio.create_task(self._every(STATS_EVERY_S, self.flush_stats))]
-        self._tasks.append(asyncio.create_task(self._every(SWEEP_EVERY_S, self._sweep)))
+            host = create_host(profile, self.state_dir, clock=self.clock)
+            self.endpoints[port] = Endpoint(host, profile, port, self.state_dir)
+            await web.SockSite(self._runner, sock).start()
+        self._stats_task = asyncio.create_task(self._keep_stats())
 
-    def endpoint(self, name: str) -> Endpoint:
-        return self.endpoints[name]
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        endpoint = self.endpoints.get(sockname[1]) if sockname else None
+        if endpoint is None:
+            return web.Response(status=404)
+        return await endpoint.handle(request)
 
-    @staticmethod
-    async def _every(seconds: float, action: Callable[[], object]) -> None:
+    async def _keep_stats(self) -> None:
         while True:
-            await asyncio.sleep(seconds)
-            action()
+            await asyncio.sleep(0.5)
+            self.flush_stats()
 
-    def _sweep(self) -> None:
-        """Lets hosts notice scheduled restarts and closes the ports of those that went down."""
-        for endpoint in self.endpoints.values():
-            if endpoint.listening:
-                endpoint.check_up()
-
-    def flush_stats(self, force: bool = False) -> None:
-        if force or any(e.dirty for e in self.endpoints.values()):
-            counters = {e.profile.name: e.stats for e in self.endpoints.values()}
-            write_stats(self.state_dir, counters)
+    def flush_stats(self) -> None:
+        if any(e.dirty for e in self.endpoints.values()) or not (self.state_dir / "stats.json").exists():
+            write_stats(self.state_dir / "stats.json", {e.profile.name: e.stats for e in self.endpoints.values()})
             for endpoint in self.endpoints.values():
                 endpoint.dirty = False
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for endpoint in self.endpoints.values():
-            await endpoint.close()
-        self.flush_stats(force=True)
-        if self._secrets_dir is not None:
-            shutil.rmtree(self._secrets_dir, ignore_errors=True)
+        if self._stats_task is not None:
+            self._stats_task.cancel()
+        self.flush_stats()
+        if self._runner is not None:
+            await self._runner.cleanup()
 
 
-# -- inventory ----------------------------------------------------------------------------------------------------
 def inventory_text(listings: list[Listing]) -> str:
     lines = ["[windows]"]
     for listing in listings:
         p = listing.profile
-        variables = {
+        fields = {
             "ansible_host": "127.0.0.1",
             "ansible_port": str(listing.port),
             "ansible_user": p.username,
@@ -121,32 +99,19 @@ def inventory_text(listings: list[Listing]) -> str:
             "ansible_winrm_scheme": "http",
             "ansible_winrm_transport": p.auth,
         }
-        lines.append(" ".join([ini_value(p.name), *(f"{k}={ini_value(v)}" for k, v in variables.items())]))
+        lines.append(p.name + " " + " ".join(f"{k}={_ini_value(v)}" for k, v in fields.items()))
     return "\n".join(lines) + "\n"
 
 
-def ini_value(value: str) -> str:
-    """A value as Ansible's INI inventory reads it back unchanged: the line is shlex-split (POSIX, '#' starts a
-    comment), then each value goes through ast.literal_eval. A value that would parse as a Python literal (123,
-    True, '...') is written as a string literal; anything with blanks, quotes, '#' or backslashes is double-quoted
-    for shlex. Plain values stay bare, so a plain shlex reader sees them as they are too."""
-    text = repr(value) if _is_python_literal(value) else value
-    if text and not any(c.isspace() or c in "\"'#\\" for c in text):
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _is_python_literal(value: str) -> bool:
-    try:
-        ast.literal_eval(value)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return False
-    return True
+def _ini_value(value: str) -> str:
+    """Quote for Ansible's INI inventory (shlex-split): anything beyond plain characters goes in single quotes."""
+    if value and all(c.isalnum() or c in "._-:/@" for c in value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def write_inventory(path: Path, listings: list[Listing]) -> None:
-    """Atomic and private (it holds passwords): a temporary name in the same directory, then rename."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(inventory_text(listings))
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(inventory_text(listings))
+    os.chmod(temporary, 0o600)  # it holds passwords
     os.replace(temporary, path)

@@ -1,75 +1,39 @@
-"""HTTP authentication as WinRM does it: Basic, and NTLM (pyspnego as the acceptor) with WinRM message encryption
-over HTTP ([MS-WSMV] 2.2.9.1.1: multipart/encrypted, a length-prefixed signature, then the sealed SOAP message)."""
+"""HTTP authentication as WinRM does it: Basic, and NTLM (via pyspnego as the acceptor) with WinRM message
+encryption over HTTP ([MS-WSMV] 2.2.9.1.1: multipart/encrypted, a length-prefixed signature, sealed SOAP)."""
 
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 import struct
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import spnego
 from spnego.exceptions import SpnegoError
 
 BOUNDARY = b"--Encrypted Boundary"
-PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
-ENCRYPTED_CONTENT_TYPE = f'multipart/encrypted;protocol="{PROTOCOL}";boundary="Encrypted Boundary"'
-SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
-NEGOTIATE_SCHEMES = ("negotiate", "ntlm")
+PROTOCOL = b"application/HTTP-SPNEGO-session-encrypted"
+CONTENT_TYPE = 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"'
 
 
 class AuthFailed(Exception):
-    """The client could not be authenticated, or its sealed message did not check out. Never says which part."""
+    pass
 
 
-def check_basic(authorization: str, username: str, password: str) -> bool:
-    """Basic credentials as Windows compares them: user name case-insensitive, password exact."""
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        given_user, separator, given_password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return False
-    return bool(separator) and given_user.lower() == username.lower() and given_password == password
+@dataclass
+class NtlmUser:
+    username: str
+    password: str
 
 
-def negotiate_token(authorization: str) -> tuple[str, bytes] | None:
-    """(scheme as the client wrote it, token) for `Negotiate <b64>` and `NTLM <b64>`; None for anything else."""
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() not in NEGOTIATE_SCHEMES or not value.strip():
-        return None
-    try:
-        return scheme, base64.b64decode(value.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return None
+class NtlmAcceptor:
+    """One NTLM acceptor context per TCP connection (NTLM authenticates the connection, not the request)."""
 
-
-class UserFile:
-    """A private file with one host's user in pyspnego's `DOMAIN:USER:PASSWORD` format (empty domain).
-
-    pyspnego's acceptor reads the file named by NTLM_USER_FILE when it checks an AUTHENTICATE message. Hosts may
-    share a user name with different passwords, so each host has its own file and the variable is pointed at it
-    right before every step; the lab runs one event loop in one thread, so nothing else runs in between."""
-
-    def __init__(self, directory: Path, username: str, password: str) -> None:
-        fd, name = tempfile.mkstemp(prefix="ntlm-", suffix=".users", dir=directory)  # mode 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(f":{username}:{password}\n")
-        self.path = Path(name)
-
-    def activate(self) -> None:
-        os.environ["NTLM_USER_FILE"] = str(self.path)
-
-
-class NtlmSession:
-    """The NTLM acceptor of one TCP connection, and after the handshake its message sealing."""
-
-    def __init__(self, users: UserFile) -> None:
-        self._users = users
-        users.activate()
+    def __init__(self, user_file: Path) -> None:
+        self._user_file = user_file
+        os.environ["NTLM_USER_FILE"] = str(user_file)  # read when the context is made and again at AUTHENTICATE
         self._context = spnego.server(protocol="ntlm")
 
     @property
@@ -77,20 +41,20 @@ class NtlmSession:
         return bool(self._context.complete)
 
     def step(self, token: bytes) -> bytes | None:
-        self._users.activate()
+        # pyspnego reads the user list when it checks the AUTHENTICATE message; each host has its own file and the
+        # event loop is single-threaded, so pointing the variable at this host's file right here is race-free.
+        os.environ["NTLM_USER_FILE"] = str(self._user_file)
         try:
             return self._context.step(token)
         except SpnegoError as error:
-            raise AuthFailed("the credentials were rejected") from error
+            raise AuthFailed(str(error)) from error
 
     def seal(self, message: bytes) -> bytes:
         wrapped = self._context.wrap(message, encrypt=True).data
-        signature, sealed = wrapped[:16], wrapped[16:]  # NTLM's signature is 16 bytes, ahead of the sealed data
+        signature, sealed = wrapped[:16], wrapped[16:]
         return (
-            BOUNDARY
-            + b"\r\n\tContent-Type: "
-            + PROTOCOL.encode()
-            + b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
+            BOUNDARY + b"\r\n\tContent-Type: " + PROTOCOL + b"\r\n"
+            b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
             + str(len(message)).encode()
             + b"\r\n"
             + BOUNDARY
@@ -103,31 +67,39 @@ class NtlmSession:
         )
 
     def unseal(self, body: bytes) -> bytes:
-        header, sealed = _split_encrypted(body)
+        parts = [p for p in body.split(BOUNDARY + b"\r\n") if p]
+        if len(parts) < 2 or b"Length=" not in parts[0]:
+            raise AuthFailed("not an encrypted WinRM message")
+        expected = int(parts[0].split(b"Length=")[1].split(b"\r\n")[0])
+        payload = parts[1]
+        if payload.endswith(BOUNDARY + b"--\r\n"):
+            payload = payload[: -len(BOUNDARY + b"--\r\n")]
+        payload = payload.replace(b"\tContent-Type: application/octet-stream\r\n", b"", 1)
+        signature_length = struct.unpack("<i", payload[:4])[0]
+        signature = payload[4 : 4 + signature_length]
         try:
-            expected = int(header.split(b"Length=", 1)[1].split(b"\r\n", 1)[0])
-            (signature_length,) = struct.unpack("<i", sealed[:4])
-        except (IndexError, ValueError, struct.error) as error:
-            raise AuthFailed("not an encrypted WinRM message") from error
-        signature = sealed[4 : 4 + signature_length]
-        try:
-            message = self._context.unwrap(signature + sealed[4 + signature_length :]).data
+            message = self._context.unwrap(signature + payload[4 + signature_length :]).data
         except SpnegoError as error:
-            raise AuthFailed("the sealed message does not check out") from error
+            raise AuthFailed(str(error)) from error
         if len(message) != expected:
-            raise AuthFailed("the sealed message has the wrong length")
+            raise AuthFailed("encrypted length does not match")
         return message
 
 
-def _split_encrypted(body: bytes) -> tuple[bytes, bytes]:
-    """(the part header with OriginalContent, the sealed payload) of a one-part multipart/encrypted body."""
-    parts = [part for part in body.split(BOUNDARY + b"\r\n") if part]
-    if len(parts) != 2 or PROTOCOL.encode() not in parts[0]:
-        raise AuthFailed("not an encrypted WinRM message")
-    payload = parts[1]
-    if payload.endswith(BOUNDARY + b"--\r\n"):
-        payload = payload[: -len(BOUNDARY + b"--\r\n")]
-    prefix = b"\tContent-Type: application/octet-stream\r\n"
-    if not payload.startswith(prefix):
-        raise AuthFailed("not an encrypted WinRM message")
-    return parts[0], payload[len(prefix) :]
+def write_user_file(directory: Path, user: NtlmUser) -> Path:
+    """A private file with this host's one user, in pyspnego's DOMAIN:USER:PASSWORD format (no domain)."""
+    fd, name = tempfile.mkstemp(prefix="ntlm-", suffix=".users", dir=directory)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f":{user.username}:{user.password}\n")
+    return Path(name)
+
+
+def check_basic(header: str, username: str, password: str) -> bool:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        given_user, _, given_password = base64.b64decode(value).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return given_user.lower() == username.lower() and given_password == password

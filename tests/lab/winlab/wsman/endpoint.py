@@ -1,211 +1,261 @@
-"""One host's WinRM listener: its socket, availability, authentication, message encryption and transport faults.
-
-Transport faults (profile `faults:`): auth_refused (no password is ever right, every request is a 401),
-unreachable (handled by the server: nothing listens), drop_after_bytes (cut the connection in the middle of the
-request during which the host's received bytes reach N, once), slow_ms (every response N ms late, without holding
-up any other host).
-"""
+"""One host's WinRM endpoint: authentication, (de)encryption, the shell life cycle, faults from the profile."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import secrets
-import socket
 import sys
+import uuid
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from winlab.api import Availability, Host
+from aiohttp import web
+
+from winlab.api import Availability, Host, RunningCommand, Shell, ShellClosed
 from winlab.profile import HostProfile
 from winlab.stats import HostStats
-from winlab.wsman import faults, soap
-from winlab.wsman.auth import (
-    ENCRYPTED_CONTENT_TYPE,
-    SOAP_CONTENT_TYPE,
-    AuthFailed,
-    NtlmSession,
-    UserFile,
-    check_basic,
-    negotiate_token,
-)
-from winlab.wsman.http import HttpConnection, HttpRequest, HttpResponse
-from winlab.wsman.shells import ShellService
+from winlab.wsman import soap
+from winlab.wsman.auth import CONTENT_TYPE, AuthFailed, NtlmAcceptor, NtlmUser, check_basic, write_user_file
 
-WSMAN_PATH = "/wsman"
-REOPEN_POLL_S = 0.1  # how often a down host is asked whether it is back
+MAX_SHELLS = 30  # Windows' default MaxShellsPerUser on 2008 R2-era WinRM
+CHUNK = 96 * 1024  # output per Receive, under WinRM's 150 KB envelope
 
 
-def bound_socket(port: int | None) -> socket.socket:
-    """A loopback socket bound (not yet listening) to the pinned port, or to a free one."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port or 0))
-    return sock
+@dataclass
+class _Command:
+    running: RunningCommand
+    pending_out: bytes = b""
+    pending_err: bytes = b""
+    exit_code: int | None = None
+    finished: bool = False
+
+
+@dataclass
+class _ShellState:
+    shell: Shell
+    commands: dict[str, _Command] = field(default_factory=dict)
 
 
 class Endpoint:
-    """Implements winlab.wsman.http.ConnectionGate for one host."""
-
-    def __init__(self, host: Host, profile: HostProfile, sock: socket.socket, secrets_dir: Path) -> None:
+    def __init__(self, host: Host, profile: HostProfile, port: int, state_dir: Path) -> None:
         self.host = host
         self.profile = profile
-        self.port: int = sock.getsockname()[1]
+        self.port = port
         self.stats = HostStats()
-        self.dirty = True  # counters changed since stats.json was written
-        self.shells = ShellService(host, f"http://127.0.0.1:{self.port}{WSMAN_PATH}", self.stats)
-        self._socket: socket.socket | None = sock
-        self._server: asyncio.Server | None = None
-        self._connections: set[HttpConnection] = set()
-        self._watcher: asyncio.Task[None] | None = None
-        self._drop_after = profile.faults.get("drop_after_bytes")
-        self._slow_s = float(profile.faults.get("slow_ms") or 0) / 1000
-        # auth_refused: the handshake runs as on Windows, but against a password nobody knows.
-        self._password = secrets.token_urlsafe(24) if profile.faults.get("auth_refused") else profile.password
-        self._users = UserFile(secrets_dir, profile.username, self._password) if profile.auth == "ntlm" else None
-
-    # -- listening ----------------------------------------------------------------------------------------------
-    async def listen(self) -> None:
-        loop = asyncio.get_running_loop()
-        sock = self._socket or bound_socket(self.port)
-        self._socket = None
-        self._server = await loop.create_server(lambda: HttpConnection(self), sock=sock, backlog=128)
-
-    @property
-    def listening(self) -> bool:
-        return self._server is not None
-
-    def stop_listening(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-        for connection in list(self._connections):
-            connection.abort()
-
-    async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-        self.stop_listening()
-        if self._socket is not None:
-            self._socket.close()
-
-    # -- availability -------------------------------------------------------------------------------------------
-    def check_up(self) -> bool:
-        """Asked on every connection and request (and by the server's sweep): a host that is restarting or gone
-        closes its port, as Windows' does, and loses its shells; a watcher re-opens the port when it is back."""
-        if self.host.availability() is Availability.UP:
-            return True
-        if self.listening:
-            self.stop_listening()
-            self.shells.forget_all()
-            self._watcher = asyncio.get_running_loop().create_task(self._reopen_when_up())
-        return False
-
-    async def _reopen_when_up(self) -> None:
-        while True:
-            await asyncio.sleep(REOPEN_POLL_S)
-            state = self.host.availability()
-            if state is Availability.GONE:
-                return
-            if state is Availability.UP:
-                try:
-                    await self.listen()
-                    return
-                except OSError:  # the port is briefly taken; try again on the next poll
-                    continue
-
-    # -- ConnectionGate -----------------------------------------------------------------------------------------
-    def connection_opened(self, connection: HttpConnection) -> bool:
-        if not self.check_up():
-            return False
-        self._connections.add(connection)
-        return True
-
-    def connection_closed(self, connection: HttpConnection) -> None:
-        self._connections.discard(connection)
-
-    def bytes_received(self, count: int) -> bool:
-        before = self.stats.bytes_in
-        self.stats.bytes_in += count
-        self.dirty = True
-        # Only the bytes that cross the mark cut the connection: once, so a rerun gets through.
-        return self._drop_after is None or not before < int(self._drop_after) <= self.stats.bytes_in
-
-    def bytes_sent(self, count: int) -> None:
-        self.stats.bytes_out += count
+        self.shells: dict[str, _ShellState] = {}
+        self._dropped = False
+        self._generation_seen = 0
+        self._ntlm: weakref.WeakKeyDictionary[Any, NtlmAcceptor] = weakref.WeakKeyDictionary()
+        # auth_refused: the handshake runs as on Windows, but no password is ever right.
+        password = secrets.token_hex(16) if profile.faults.get("auth_refused") else profile.password
+        self._password = password
+        self._user_file = write_user_file(state_dir, NtlmUser(profile.username, password))
         self.dirty = True
 
-    async def respond(self, connection: HttpConnection, request: HttpRequest) -> HttpResponse | None:
+    # -- HTTP ---------------------------------------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.dirty = True
         self.stats.requests += 1
-        self.dirty = True
-        if not self.check_up():
-            return None
-        response = await self._answer(connection, request)
-        if self._slow_s:
-            await asyncio.sleep(self._slow_s)
-            if not self.check_up():
-                return None
+        body = await request.read()
+        self.stats.bytes_in += len(body) + sum(len(k) + len(v) + 4 for k, v in request.raw_headers) + 40
+        faults = self.profile.faults
+        if self.host.availability() is not Availability.UP:
+            return self._abort(request)
+        limit = faults.get("drop_after_bytes")
+        if limit is not None and not self._dropped and self.stats.bytes_in >= int(limit):
+            self._dropped = True  # once: a rerun must be able to complete
+            return self._abort(request)
+        if request.path.lower() != "/wsman":
+            return self._respond(web.Response(status=404))
+        if request.method != "POST":
+            return self._respond(web.Response(status=405))
+        if self.profile.auth == "basic":
+            return await self._basic(request, body)
+        return await self._negotiate(request, body)
+
+    def _abort(self, request: web.Request) -> web.StreamResponse:
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=503)
+
+    def _respond(self, response: web.Response) -> web.Response:
+        size = len(response.body) if isinstance(response.body, bytes) else 0
+        self.stats.bytes_out += size + sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 60
         return response
 
-    # -- HTTP → SOAP --------------------------------------------------------------------------------------------
-    async def _answer(self, connection: HttpConnection, request: HttpRequest) -> HttpResponse:
-        if request.target.split("?", 1)[0].lower() != WSMAN_PATH:
-            return HttpResponse(404)
-        if request.method != "POST":
-            return HttpResponse(405, headers=(("Allow", "POST"),))
-        if self._users is None:
-            return await self._basic(request)
-        return await self._negotiate(connection, request)
+    def _unauthorized(self, token: str | None = None) -> web.Response:
+        self.stats.auth_failures += token is None
+        scheme = 'Basic realm="WSMAN"' if self.profile.auth == "basic" else "Negotiate"
+        header = f"Negotiate {token}" if token else scheme
+        return self._respond(web.Response(status=401, headers={"WWW-Authenticate": header}))
 
-    def _unauthorized(self, challenge: str) -> HttpResponse:
-        return HttpResponse(401, headers=(("WWW-Authenticate", challenge),))
+    async def _basic(self, request: web.Request, body: bytes) -> web.Response:
+        if not check_basic(request.headers.get("Authorization", ""), self.profile.username, self._password):
+            return self._unauthorized()
+        reply = await self._soap(body)
+        return self._respond(
+            web.Response(status=reply[0], body=reply[1], headers={"Content-Type": "application/soap+xml;charset=UTF-8"})
+        )
 
-    async def _basic(self, request: HttpRequest) -> HttpResponse:
-        if not check_basic(request.header("authorization"), self.profile.username, self._password):
-            self.stats.auth_failures += 1
-            return self._unauthorized('Basic realm="WSMAN"')
-        status, reply = await self._soap(request.body)
-        return HttpResponse(status, reply, (("Content-Type", SOAP_CONTENT_TYPE),))
-
-    async def _negotiate(self, connection: HttpConnection, request: HttpRequest) -> HttpResponse:
-        assert self._users is not None
-        offered = negotiate_token(request.header("authorization"))
-        session = connection.auth_context if isinstance(connection.auth_context, NtlmSession) else None
-        if offered is not None:
-            scheme, token = offered
-            if session is None or session.complete:  # a new handshake (re)authenticates the connection
-                session = NtlmSession(self._users)
-                connection.auth_context = session
+    async def _negotiate(self, request: web.Request, body: bytes) -> web.Response:
+        transport = request.transport
+        authorization = request.headers.get("Authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() in ("negotiate", "ntlm") and token:
+            acceptor = NtlmAcceptor(self._user_file)
+            if transport is not None:
+                existing = self._ntlm.get(transport)
+                acceptor = existing if existing is not None and not existing.complete else acceptor
+                self._ntlm[transport] = acceptor
             try:
-                answer = session.step(token)
-            except AuthFailed:
-                connection.auth_context = None
-                self.stats.auth_failures += 1
-                return self._unauthorized("Negotiate")
-            if not session.complete:
-                return self._unauthorized(f"{scheme} {base64.b64encode(answer or b'').decode()}")
-        if session is None or not session.complete:
-            return self._unauthorized("Negotiate")
-        if not request.body:
-            return HttpResponse(200)  # pywinrm's empty POST that sets up the security context
-        if not request.header("content-type").lower().startswith("multipart/encrypted"):
-            return self._unauthorized("Negotiate")  # AllowUnencrypted is false on Windows over HTTP
+                answer = acceptor.step(base64.b64decode(token))
+            except (AuthFailed, ValueError):
+                if transport is not None:
+                    self._ntlm.pop(transport, None)
+                return self._unauthorized()
+            if not acceptor.complete:
+                return self._unauthorized(base64.b64encode(answer or b"").decode())
+            if not body:
+                return self._respond(web.Response(status=200))
+        acceptor_done = self._ntlm.get(transport) if transport is not None else None
+        if acceptor_done is None or not acceptor_done.complete:
+            return self._unauthorized()
         try:
-            message = session.unseal(request.body)
+            message = acceptor_done.unseal(body)
         except AuthFailed:
-            connection.auth_context = None
-            return self._unauthorized("Negotiate")
+            return self._respond(web.Response(status=400))
         status, reply = await self._soap(message)
-        return HttpResponse(status, session.seal(reply), (("Content-Type", ENCRYPTED_CONTENT_TYPE),))
+        return self._respond(
+            web.Response(status=status, body=acceptor_done.seal(reply), headers={"Content-Type": CONTENT_TYPE})
+        )
 
+    # -- SOAP ---------------------------------------------------------------------------------------------------
     async def _soap(self, data: bytes) -> tuple[int, bytes]:
-        """(HTTP status, envelope): 200 with the answer, or 500 with a SOAP fault as Windows does."""
-        relates_to = ""
+        slow = self.profile.faults.get("slow_ms")
+        request_id = ""
         try:
             req = soap.parse_request(data)
-            relates_to = req.message_id
-            return 200, await self.shells.handle(req)
-        except faults.WsmanFault as fault:
-            return 500, soap.fault_response(relates_to, fault)
-        except Exception as error:  # a lab bug: answer as a broken service would, and say why on stderr
+            request_id = req.message_id
+            reply = await self._dispatch(req)
+            status = 200
+        except soap.SoapError as error:
+            status, reply = 500, soap.fault_response(request_id, error)
+        except Exception as error:  # a lab bug: answer like a broken server and say why on stderr
             print(f"winlab: {self.profile.name}: internal error: {error!r}", file=sys.stderr)
-            return 500, soap.fault_response(relates_to, faults.internal_error(repr(error)))
+            status, reply = (
+                500,
+                soap.fault_response(request_id, soap.SoapError(2150858770, f"winlab internal error: {error}")),
+            )
+        if slow:
+            await asyncio.sleep(int(slow) / 1000)
+        return status, reply
+
+    async def _dispatch(self, req: soap.Request) -> bytes:
+        if req.action == soap.ACTION_CREATE:
+            return self._create(req)
+        state = self.shells.get(req.shell_id or "")
+        if state is None:
+            raise soap.SoapError(
+                soap.SHELL_NOT_FOUND,
+                f"The request for the Windows Remote Shell with ShellId {req.shell_id} failed because the shell was "
+                "not found on the server. Possible causes are: the specified ShellId is incorrect or the shell no "
+                "longer exists on the server. Provide the correct ShellId or create a new shell and retry the "
+                "operation.",
+                "w:InvalidSelectors",
+            )
+        if req.action == soap.ACTION_DELETE:
+            self.shells.pop(req.shell_id or "", None)
+            state.shell.close()
+            return soap.empty_response(req, soap.ACTION_DELETE)
+        if req.body is None:
+            raise soap.SoapError(soap.BAD_XML, "The SOAP envelope has no body.")
+        try:
+            if req.action == soap.ACTION_COMMAND:
+                return self._command(req, state)
+            if req.action == soap.ACTION_SEND:
+                command_id, data, end = soap.stdin_of(req.body)
+                self._find(state, command_id).running.send_stdin(data, end)
+                return soap.empty_response(req, soap.ACTION_SEND, "rsp:SendResponse")
+            if req.action == soap.ACTION_RECEIVE:
+                return await self._receive(req, state)
+            if req.action == soap.ACTION_SIGNAL:
+                signal = req.body.find("rsp:Signal", soap.NS)
+                command_id = signal.get("CommandId", "") if signal is not None else ""
+                command = state.commands.pop(command_id, None)
+                if command is not None:
+                    command.running.terminate()
+                return soap.empty_response(req, soap.ACTION_SIGNAL, "rsp:SignalResponse")
+        except ShellClosed as error:
+            self.shells.pop(req.shell_id or "", None)
+            raise soap.SoapError(
+                soap.SHELL_NOT_FOUND, f"The shell was not found on the server ({error}).", "w:InvalidSelectors"
+            ) from error
+        raise soap.SoapError(
+            soap.ACTION_NOT_SUPPORTED,
+            f"The action is not supported by the service: {req.action}",
+            "w:ActionNotSupported",
+        )
+
+    def _create(self, req: soap.Request) -> bytes:
+        if len(self.shells) >= MAX_SHELLS:
+            raise soap.SoapError(
+                soap.QUOTA_SHELLS,
+                f"The WS-Management service cannot process the request. This user is allowed a maximum number of "
+                f"{MAX_SHELLS} concurrent shells, which has been exceeded. Close existing shells or raise the quota "
+                "for this user.",
+                "w:QuotaLimit",
+            )
+        codepage = int(req.options.get("WINRS_CODEPAGE") or 437)
+        body = req.body.find("rsp:Shell", soap.NS) if req.body is not None else None
+        workdir = body.findtext("rsp:WorkingDirectory", None, soap.NS) if body is not None else None
+        env = (
+            {v.get("Name", ""): v.text or "" for v in body.findall("rsp:Environment/rsp:Variable", soap.NS)}
+            if body is not None
+            else {}
+        )
+        shell_id = str(uuid.uuid4()).upper()
+        self.shells[shell_id] = _ShellState(self.host.open_shell(codepage, workdir, env))
+        self.stats.shells += 1
+        return soap.created_response(req, shell_id, f"http://127.0.0.1:{self.port}/wsman")
+
+    def _command(self, req: soap.Request, state: _ShellState) -> bytes:
+        assert req.body is not None
+        command_id = str(uuid.uuid4()).upper()
+        state.commands[command_id] = _Command(state.shell.start_command(soap.command_line_of(req.body)))
+        self.stats.commands += 1
+        return soap.command_response(req, command_id)
+
+    @staticmethod
+    def _find(state: _ShellState, command_id: str) -> _Command:
+        command = state.commands.get(command_id)
+        if command is None:
+            raise soap.SoapError(soap.SHELL_NOT_FOUND, f"The command {command_id} was not found.", "w:InvalidSelectors")
+        return command
+
+    async def _receive(self, req: soap.Request, state: _ShellState) -> bytes:
+        assert req.body is not None
+        stream = req.body.find("rsp:Receive/rsp:DesiredStream", soap.NS)
+        command_id = stream.get("CommandId", "") if stream is not None else ""
+        command = self._find(state, command_id)
+        if not command.finished:
+            for _ in range(10):
+                chunk = command.running.receive()
+                if chunk is not None:
+                    command.pending_out, command.pending_err = chunk.stdout, chunk.stderr
+                    command.exit_code, command.finished = chunk.exit_code, True
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise soap.SoapError(
+                    soap.TIMED_OUT,
+                    "The WS-Management service cannot complete the operation within "
+                    "the time specified in OperationTimeout.",
+                    "w:TimedOut",
+                )
+        out, command.pending_out = command.pending_out[:CHUNK], command.pending_out[CHUNK:]
+        err, command.pending_err = command.pending_err[:CHUNK], command.pending_err[CHUNK:]
+        last = not command.pending_out and not command.pending_err
+        return soap.receive_response(req, command_id, out, err, command.exit_code if last else None)

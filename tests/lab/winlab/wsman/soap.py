@@ -1,22 +1,16 @@
 """Parsing requests and building responses of the WS-Management remote shell protocol ([MS-WSMV]).
 
-Names, actions and layout as Windows' WinRM service uses them (and as pywinrm's winrm/protocol.py sends and reads
-them). XML goes through defusedxml with DTDs forbidden, so no entity expansion or external reference reaches it.
+Names, actions and fault codes as Windows' WinRM service uses them (and as pywinrm's winrm/protocol.py sends and
+expects them). XML is parsed with ElementTree after refusing any DTD, so no entity tricks reach the parser.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
-from winlab.wsman.faults import WsmanFault, bad_xml
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -35,140 +29,65 @@ ACTION_COMMAND = SHELL_URI + "/Command"
 ACTION_SEND = SHELL_URI + "/Send"
 ACTION_RECEIVE = SHELL_URI + "/Receive"
 ACTION_SIGNAL = SHELL_URI + "/Signal"
-FAULT_ACTION = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
-ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
-SIGNAL_TERMINATE = SHELL_URI + "/signal/terminate"
-SIGNAL_CTRL_C = SHELL_URI + "/signal/ctrl_c"
+
+# Windows WinRM fault codes (winerror.h / [MS-WSMV]).
+TIMED_OUT = 2150858793  # ERROR_WSMAN_OPERATION_TIMEDOUT: Receive with nothing to say yet
+SHELL_NOT_FOUND = 2150858843  # ERROR_WSMAN_INVALID_SELECTORS / shell not found
+QUOTA_SHELLS = 2150859174  # ERROR_WSMAN_QUOTA_MAX_SHELLS
+ACTION_NOT_SUPPORTED = 2150858776  # ERROR_WSMAN_ACTION_NOT_SUPPORTED
+BAD_XML = 2150858817  # ERROR_WSMAN_INVALID_XML (WSMAN_E_BAD_XML)
 
 
-@dataclass(frozen=True)
+class SoapError(ValueError):
+    def __init__(self, code: int, reason: str, subcode: str = "w:InvalidMessageInformationHeader") -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.subcode = subcode
+
+
+@dataclass
 class Request:
-    """The parts of a WS-Man request the shell service acts on."""
-
     action: str
     message_id: str
     resource_uri: str
     shell_id: str | None
     options: dict[str, str] = field(default_factory=dict)
     body: ET.Element | None = None
-    operation_timeout_s: float | None = None
 
 
 def parse_request(data: bytes) -> Request:
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise SoapError(BAD_XML, "The WS-Management service cannot process the request because the XML is invalid.")
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as error:
-        raise bad_xml(f"DTDs and entities are not accepted ({type(error).__name__}).") from error
+        root = ET.fromstring(data)
     except ET.ParseError as error:
-        raise bad_xml(str(error)) from error
-    if root.tag != f"{{{NS['s']}}}Envelope":
-        raise bad_xml("The root element is not a SOAP 1.2 Envelope.")
+        raise SoapError(
+            BAD_XML, f"The WS-Management service cannot process the request because the XML is invalid: {error}"
+        ) from error
     header = root.find("s:Header", NS)
+    body = root.find("s:Body", NS)
     if header is None:
-        raise bad_xml("The SOAP envelope has no Header.")
-    selectors = {s.get("Name", ""): (s.text or "").strip() for s in header.findall("w:SelectorSet/w:Selector", NS)}
-    options = {o.get("Name", ""): (o.text or "").strip() for o in header.findall("w:OptionSet/w:Option", NS)}
-    return Request(
-        action=_text(header, "a:Action"),
-        message_id=_text(header, "a:MessageID"),
-        resource_uri=_text(header, "w:ResourceURI"),
-        shell_id=selectors.get("ShellId"),
-        options=options,
-        body=root.find("s:Body", NS),
-        operation_timeout_s=_duration_s(_text(header, "w:OperationTimeout")),
-    )
+        raise SoapError(BAD_XML, "The SOAP envelope has no header.")
+
+    def text(path: str) -> str:
+        node = header.find(path, NS)  # type: ignore[union-attr]
+        return (node.text or "").strip() if node is not None else ""
+
+    shell = next((s.text for s in header.findall("w:SelectorSet/w:Selector", NS) if s.get("Name") == "ShellId"), None)
+    options = {o.get("Name", ""): (o.text or "") for o in header.findall("w:OptionSet/w:Option", NS)}
+    return Request(text("a:Action"), text("a:MessageID"), text("w:ResourceURI"), shell, options, body)
 
 
-def _text(parent: ET.Element, path: str) -> str:
-    node = parent.find(path, NS)
-    return (node.text or "").strip() if node is not None else ""
-
-
-def _duration_s(value: str) -> float | None:
-    """xs:duration as WS-Man clients send it for OperationTimeout (PT20S, PT20.000S); None when absent or odd."""
-    if not (value.startswith("PT") and value.endswith("S")):
-        return None
-    try:
-        return float(value[2:-1])
-    except ValueError:
-        return None
-
-
-# -- request bodies ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ShellSpec:
-    """rsp:Shell of a Create."""
-
-    working_directory: str | None
-    environment: dict[str, str]
-
-
-def shell_spec_of(body: ET.Element | None) -> ShellSpec:
-    shell = body.find("rsp:Shell", NS) if body is not None else None
-    if shell is None:
-        return ShellSpec(None, {})
-    workdir = shell.findtext("rsp:WorkingDirectory", None, NS)
-    environment = {v.get("Name", ""): v.text or "" for v in shell.findall("rsp:Environment/rsp:Variable", NS)}
-    return ShellSpec(workdir.strip() if workdir else None, environment)
-
-
-def command_line_of(body: ET.Element | None) -> str:
-    """rsp:Command plus every rsp:Arguments, joined by spaces (WinRS hands cmd.exe one line)."""
-    line = body.find("rsp:CommandLine", NS) if body is not None else None
-    if line is None:
-        raise bad_xml("The Command request has no rsp:CommandLine.")
-    words = [line.findtext("rsp:Command", "", NS).strip()] + [a.text or "" for a in line.findall("rsp:Arguments", NS)]
-    return " ".join(word for word in words if word)
-
-
-@dataclass(frozen=True)
-class StdinChunk:
-    command_id: str
-    data: bytes
-    end: bool
-
-
-def stdin_of(body: ET.Element | None) -> StdinChunk:
-    stream = body.find("rsp:Send/rsp:Stream", NS) if body is not None else None
-    if stream is None or stream.get("Name", "stdin") != "stdin":
-        raise bad_xml("The Send request has no stdin rsp:Stream.")
-    try:
-        data = base64.b64decode(stream.text or "", validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise bad_xml("The stdin stream is not base64.") from error
-    return StdinChunk(stream.get("CommandId", ""), data, stream.get("End", "false").lower() == "true")
-
-
-def receive_command_id(body: ET.Element | None) -> str:
-    stream = body.find("rsp:Receive/rsp:DesiredStream", NS) if body is not None else None
-    if stream is None:
-        raise bad_xml("The Receive request has no rsp:DesiredStream.")
-    return stream.get("CommandId", "")
-
-
-@dataclass(frozen=True)
-class SignalSpec:
-    command_id: str
-    code: str
-
-
-def signal_of(body: ET.Element | None) -> SignalSpec:
-    signal = body.find("rsp:Signal", NS) if body is not None else None
-    if signal is None:
-        raise bad_xml("The Signal request has no rsp:Signal.")
-    return SignalSpec(signal.get("CommandId", ""), signal.findtext("rsp:Code", "", NS).strip())
-
-
-# -- responses --------------------------------------------------------------------------------------------------
 def _envelope(action: str, relates_to: str, body: str) -> bytes:
     return (
-        '<s:Envelope xml:lang="en-US" '
-        f'xmlns:s="{NS["s"]}" xmlns:a="{NS["a"]}" xmlns:x="{NS["x"]}" xmlns:w="{NS["w"]}" '
-        f'xmlns:rsp="{NS["rsp"]}" xmlns:p="{NS["p"]}">'
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<s:Envelope xml:lang="en-US" xmlns:s="{NS["s"]}" xmlns:a="{NS["a"]}" xmlns:x="{NS["x"]}" '
+        f'xmlns:w="{NS["w"]}" xmlns:rsp="{NS["rsp"]}" xmlns:p="{NS["p"]}">'
         "<s:Header>"
         f"<a:Action>{escape(action)}</a:Action>"
-        f"<a:MessageID>uuid:{str(uuid.uuid4()).upper()}</a:MessageID>"
-        f"<a:To>{ANONYMOUS}</a:To>"
+        f"<a:MessageID>uuid:{uuid.uuid4()}</a:MessageID>"
+        "<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>"
         f"<a:RelatesTo>{escape(relates_to)}</a:RelatesTo>"
         "</s:Header>"
         f"<s:Body>{body}</s:Body></s:Envelope>"
@@ -179,8 +98,8 @@ def created_response(req: Request, shell_id: str, address: str) -> bytes:
     body = (
         f"<x:ResourceCreated><a:Address>{escape(address)}</a:Address><a:ReferenceParameters>"
         f"<w:ResourceURI>{CMD_RESOURCE}</w:ResourceURI><w:SelectorSet>"
-        f'<w:Selector Name="ShellId">{escape(shell_id)}</w:Selector></w:SelectorSet></a:ReferenceParameters>'
-        f"</x:ResourceCreated><rsp:Shell><rsp:ShellId>{escape(shell_id)}</rsp:ShellId>"
+        f'<w:Selector Name="ShellId">{shell_id}</w:Selector></w:SelectorSet></a:ReferenceParameters>'
+        f"</x:ResourceCreated><rsp:Shell><rsp:ShellId>{shell_id}</rsp:ShellId>"
         f"<rsp:ResourceUri>{CMD_RESOURCE}</rsp:ResourceUri><rsp:InputStreams>stdin</rsp:InputStreams>"
         "<rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>"
     )
@@ -188,7 +107,7 @@ def created_response(req: Request, shell_id: str, address: str) -> bytes:
 
 
 def command_response(req: Request, command_id: str) -> bytes:
-    body = f"<rsp:CommandResponse><rsp:CommandId>{escape(command_id)}</rsp:CommandId></rsp:CommandResponse>"
+    body = f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"
     return _envelope(ACTION_COMMAND + "Response", req.message_id, body)
 
 
@@ -197,7 +116,6 @@ def empty_response(req: Request, action: str, element: str | None = None) -> byt
 
 
 def receive_response(req: Request, command_id: str, stdout: bytes, stderr: bytes, exit_code: int | None) -> bytes:
-    """Output streams, then CommandState: Running, or Done with the exit code and End="true" on both streams."""
     cid = quoteattr(command_id)
     parts = ["<rsp:ReceiveResponse>"]
     for name, data in (("stdout", stdout), ("stderr", stderr)):
@@ -216,12 +134,27 @@ def receive_response(req: Request, command_id: str, stdout: bytes, stderr: bytes
     return _envelope(ACTION_RECEIVE + "Response", req.message_id, "".join(parts))
 
 
-def fault_response(relates_to: str, fault: WsmanFault) -> bytes:
+def fault_response(relates_to: str, error: SoapError) -> bytes:
     body = (
-        f"<s:Fault><s:Code><s:Value>{fault.value}</s:Value>"
-        f"<s:Subcode><s:Value>{escape(fault.subcode)}</s:Value></s:Subcode></s:Code>"
-        f'<s:Reason><s:Text xml:lang="en-US">{escape(fault.reason)}</s:Text></s:Reason>'
-        f'<s:Detail><f:WSManFault xmlns:f="{NS["f"]}" Code="{fault.code}" Machine="127.0.0.1">'
-        f"<f:Message>{escape(fault.reason)}</f:Message></f:WSManFault></s:Detail></s:Fault>"
+        "<s:Fault><s:Code><s:Value>s:Receiver</s:Value>"
+        f"<s:Subcode><s:Value>{escape(error.subcode)}</s:Value></s:Subcode></s:Code>"
+        f'<s:Reason><s:Text xml:lang="en-US">{escape(error.reason)}</s:Text></s:Reason>'
+        f'<s:Detail><f:WSManFault xmlns:f="{NS["f"]}" Code="{error.code}" Machine="localhost">'
+        f"<f:Message>{escape(error.reason)}</f:Message></f:WSManFault></s:Detail></s:Fault>"
     )
-    return _envelope(FAULT_ACTION, relates_to, body)
+    return _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", relates_to or "uuid:0", body)
+
+
+def stdin_of(body: ET.Element) -> tuple[str, bytes, bool]:
+    stream = body.find("rsp:Send/rsp:Stream", NS)
+    if stream is None:
+        raise SoapError(BAD_XML, "Send without a stdin stream.")
+    data = base64.b64decode(stream.text or "")
+    return stream.get("CommandId", ""), data, stream.get("End", "false").lower() == "true"
+
+
+def command_line_of(body: ET.Element) -> str:
+    command = body.find("rsp:CommandLine/rsp:Command", NS)
+    arguments = body.findall("rsp:CommandLine/rsp:Arguments", NS)
+    words = [(command.text or "") if command is not None else ""] + [a.text or "" for a in arguments]
+    return " ".join(w for w in words if w)
