@@ -17,6 +17,7 @@ FAULT_NAMES = (
     "auth_refused",
     "unreachable",
     "drop_after_bytes",
+    "drop_during_command",
     "slow_ms",
     "disk_full",
     "installer_exit_code",
@@ -61,6 +62,7 @@ class HostProfile:
     username: str = "Administrator"
     password: str = "Lab-Passw0rd!"
     auth: str = "ntlm"
+    tls: bool = False  # HTTPS with a certificate from the lab's own CA (<state>/ca.pem)
     port: int | None = None  # None: a free port is chosen when the lab starts
 
 

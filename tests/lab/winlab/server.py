@@ -14,6 +14,7 @@ from winlab.clock import LabClock
 from winlab.host import create_host
 from winlab.profile import HostProfile, LabConfig
 from winlab.stats import write_stats
+from winlab.tls import server_context
 from winlab.wsman.endpoint import Endpoint
 
 
@@ -48,6 +49,7 @@ class LabServer:
         app.router.add_route("*", "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
+        tls = server_context(self.state_dir) if any(p.tls for p in self.config.hosts) else None
         for profile in self.config.hosts:
             sock = _bound_socket(profile.port)
             port = sock.getsockname()[1]
@@ -57,7 +59,7 @@ class LabServer:
                 continue
             host = create_host(profile, self.state_dir, clock=self.clock)
             self.endpoints[port] = Endpoint(host, profile, port, self.state_dir)
-            await web.SockSite(self._runner, sock).start()
+            await web.SockSite(self._runner, sock, ssl_context=tls if profile.tls else None).start()
         self._stats_task = asyncio.create_task(self._keep_stats())
 
     async def _route(self, request: web.Request) -> web.StreamResponse:
@@ -96,7 +98,7 @@ def inventory_text(listings: list[Listing]) -> str:
             "ansible_user": p.username,
             "ansible_password": p.password,
             "ansible_connection": "winfix.volsnap.winrs",
-            "ansible_winrm_scheme": "http",
+            "ansible_winrm_scheme": "https" if p.tls else "http",
             "ansible_winrm_transport": p.auth,
         }
         lines.append(p.name + " " + " ".join(f"{k}={_ini_value(v)}" for k, v in fields.items()))

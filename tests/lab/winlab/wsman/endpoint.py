@@ -39,6 +39,10 @@ class _ShellState:
     commands: dict[str, _Command] = field(default_factory=dict)
 
 
+class _DropConnection(Exception):
+    """Raised inside a request whose connection the lab cuts (fault drop_during_command)."""
+
+
 class Endpoint:
     def __init__(self, host: Host, profile: HostProfile, port: int, state_dir: Path) -> None:
         self.host = host
@@ -47,6 +51,7 @@ class Endpoint:
         self.stats = HostStats()
         self.shells: dict[str, _ShellState] = {}
         self._dropped = False
+        self._drop_command: str | None = None  # command id whose output request is cut (drop_during_command)
         self._generation_seen = 0
         self._ntlm: weakref.WeakKeyDictionary[Any, NtlmAcceptor] = weakref.WeakKeyDictionary()
         # auth_refused: the handshake runs as on Windows, but no password is ever right.
@@ -72,9 +77,12 @@ class Endpoint:
             return self._respond(web.Response(status=404))
         if request.method != "POST":
             return self._respond(web.Response(status=405))
-        if self.profile.auth == "basic":
-            return await self._basic(request, body)
-        return await self._negotiate(request, body)
+        try:
+            if self.profile.auth == "basic":
+                return await self._basic(request, body)
+            return await self._negotiate(request, body)
+        except _DropConnection:
+            return self._abort(request)
 
     def _abort(self, request: web.Request) -> web.StreamResponse:
         if request.transport is not None:
@@ -143,6 +151,8 @@ class Endpoint:
             status = 200
         except soap.SoapError as error:
             status, reply = 500, soap.fault_response(request_id, error)
+        except _DropConnection:
+            raise
         except Exception as error:  # a lab bug: answer like a broken server and say why on stderr
             print(f"winlab: {self.profile.name}: internal error: {error!r}", file=sys.stderr)
             status, reply = (
@@ -224,7 +234,12 @@ class Endpoint:
     def _command(self, req: soap.Request, state: _ShellState) -> bytes:
         assert req.body is not None
         command_id = str(uuid.uuid4()).upper()
-        state.commands[command_id] = _Command(state.shell.start_command(soap.command_line_of(req.body)))
+        line = soap.command_line_of(req.body)
+        state.commands[command_id] = _Command(state.shell.start_command(line))
+        cut_at = self.profile.faults.get("drop_during_command")
+        if cut_at and not self._dropped and str(cut_at).lower() in line.lower():
+            self._dropped = True  # once: a rerun must be able to complete
+            self._drop_command = command_id
         self.stats.commands += 1
         return soap.command_response(req, command_id)
 
@@ -240,6 +255,11 @@ class Endpoint:
         stream = req.body.find("rsp:Receive/rsp:DesiredStream", soap.NS)
         command_id = stream.get("CommandId", "") if stream is not None else ""
         command = self._find(state, command_id)
+        if command_id == self._drop_command:
+            # The client loses the connection while the command runs; the command itself carries on to its end,
+            # as an installer does on Windows when the WinRM client goes away.
+            self._drop_command = None
+            raise _DropConnection()
         if not command.finished:
             for _ in range(10):
                 chunk = command.running.receive()
