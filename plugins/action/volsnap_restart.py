@@ -12,12 +12,17 @@ from typing import Any
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._action import VolsnapAction, facts_result
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import UnsafeArgumentError, quote_path
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
+    UnsafeArgumentError,
+    check_name,
+    quote_path,
+)
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._restart import (
     ALREADY_SCHEDULED,
     Mode,
     came_back,
+    check_comment,
     max_delay,
     shutdown_command,
     task_create_v1,
@@ -45,6 +50,13 @@ SHORT_DATE_COMMAND = r'reg query "HKCU\Control Panel\International" /v sShortDat
 class ActionModule(VolsnapAction):
     _supports_check_mode = True
     argument_spec = ARGUMENT_SPEC
+
+    def check_arguments(self, args: dict[str, Any]) -> None:
+        try:
+            check_name(args["task_name"], "task_name")
+            check_comment(args["comment"])
+        except UnsafeArgumentError as error:
+            raise AnsibleActionFail(f"{error}; nothing was sent") from None
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result, args, facts, assessment = self.start(tmp, task_vars)
@@ -107,9 +119,14 @@ class ActionModule(VolsnapAction):
                     "elapsed": elapsed,
                     "msg": f"restarted in {elapsed} s",
                 }
-        raise AnsibleActionFail(
-            f"the host did not come back with a new boot time within {args['timeout']} s; the restart is pending"
-        )
+        return {  # failed, but with the facts kept (reboot_pending) so that the report says so
+            "failed": True,
+            "changed": True,
+            "restarted": False,
+            "restart_pending": True,
+            "msg": f"the host did not come back with a new boot time within {args['timeout']} s; "
+            "the restart is pending",
+        }
 
     def _boot_time(self) -> str | None:
         try:

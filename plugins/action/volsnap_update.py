@@ -9,7 +9,7 @@ import re
 import secrets
 from typing import Any
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._action import VolsnapAction, facts_result
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, Status
@@ -19,7 +19,11 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._checksums import (
     parse_sha256sums,
     verify,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import UnsafeArgumentError, quote_path
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
+    UnsafeArgumentError,
+    check_file_name,
+    quote_path,
+)
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
     Plan,
     Result,
@@ -52,6 +56,20 @@ class ActionModule(VolsnapAction):
     _supports_check_mode = True
     argument_spec = ARGUMENT_SPEC
 
+    def check_arguments(self, args: dict[str, Any]) -> None:
+        try:
+            for key, name in args["package_names"].items():
+                check_file_name(str(name), f"package_names[{key}]")
+            if args["source"] == "host":
+                quote_path((args["package_path"] or "").rstrip("\\") + "\\x")
+        except UnsafeArgumentError as error:
+            raise AnsibleActionFail(f"{error}; nothing was sent") from None
+        if args["source"] == "url" and not _URL.match((args["package_url"] or "").rstrip("/") + "/x"):
+            raise AnsibleActionFail(
+                f"package_url {args['package_url']!r} cannot be passed to cmd.exe safely (an http(s) URL without %, "
+                "quotes or spaces); nothing was sent"
+            )
+
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result, args, facts, assessment = self.start(tmp, task_vars)
         result.update(
@@ -79,18 +97,12 @@ class ActionModule(VolsnapAction):
                 msg=f"would install {assessment.package} with {assessment.installer}",
             )
             return result
-        lock = self.acquire_lock(facts)
-        try:
-            workdir = f"{self.temp_root(facts)}\\winfix-volsnap-{secrets.token_hex(4)}"
-            plan = install_plan(assessment.installer, assessment.package, workdir)
-            try:
-                self._must(f"mkdir {quote_path(workdir)}", "creating the work folder")
-                self._deliver(args, plan, local, expected)
-                outcome = self._install(plan, assessment)
-            finally:
-                self.cmd(plan.cleanup_command())
-        finally:
-            self.release_lock(lock)
+        workdir = f"{self.temp_root(facts)}\\winfix-volsnap-{secrets.token_hex(4)}"
+        plan = install_plan(assessment.installer, assessment.package, workdir)
+        with self.host_lock(facts), self.removed_afterwards(plan.cleanup_command(), f"the work folder {workdir}"):
+            self._must(f"mkdir {quote_path(workdir)}", "creating the work folder")
+            self._deliver(args, plan, local, expected)
+            outcome = self._install(plan, assessment)
         restart = outcome.restart_required or (
             outcome.result is Result.INSTALLED and assessment.restart_required_after_install
         )
@@ -124,19 +136,13 @@ class ActionModule(VolsnapAction):
         if self._play_context.check_mode:
             result.update(changed=True, outcome="would_remove", msg=f"would remove KB2748349 ({assessment.installer})")
             return result
-        lock = self.acquire_lock(facts)
-        try:
-            workdir = f"{self.temp_root(facts)}\\winfix-volsnap-{secrets.token_hex(4)}"
-            plan = removal_plan(assessment.installer, assessment.package, workdir, facts.system_root or "C:\\Windows")
-            try:
-                self._must(f"mkdir {quote_path(workdir)}", "creating the work folder")
-                if needs_package:
-                    self._deliver(args, plan, local, expected)
-                outcome = self._install(plan, assessment, removing=True)
-            finally:
-                self.cmd(plan.cleanup_command())
-        finally:
-            self.release_lock(lock)
+        workdir = f"{self.temp_root(facts)}\\winfix-volsnap-{secrets.token_hex(4)}"
+        plan = removal_plan(assessment.installer, assessment.package, workdir, facts.system_root or "C:\\Windows")
+        with self.host_lock(facts), self.removed_afterwards(plan.cleanup_command(), f"the work folder {workdir}"):
+            self._must(f"mkdir {quote_path(workdir)}", "creating the work folder")
+            if needs_package:
+                self._deliver(args, plan, local, expected)
+            outcome = self._install(plan, assessment, removing=True)
         result.update(
             changed=outcome.changed,
             outcome=outcome.result.value,
@@ -183,7 +189,13 @@ class ActionModule(VolsnapAction):
     def _deliver(self, args: dict[str, Any], plan: Plan, local: str | None, expected: str) -> None:
         target = quote_path(plan.package_path)
         if local is not None:
-            self._connection.put_file(local, plan.package_path)  # checked with SHA-256 on the host, then renamed
+            try:  # checked with SHA-256 on the host, then renamed: a cut leaves nothing under the final name
+                self._connection.put_file(local, plan.package_path)
+            except AnsibleConnectionFailure as error:
+                raise AnsibleActionFail(
+                    f"the connection was cut while sending {plan.package_path}; nothing was installed or "
+                    f"restarted. Run again ({error})"
+                ) from error
             return
         if args["source"] == "url":
             base = args["package_url"] or ""
@@ -212,7 +224,16 @@ class ActionModule(VolsnapAction):
     def _install(self, plan: Plan, assessment: Assessment, removing: bool = False) -> Any:
         outcome = None
         for step in plan.steps:
-            done = self.cmd(step.command)
+            try:
+                done = self.cmd(step.command)
+            except AnsibleConnectionFailure as error:
+                if not step.is_installer:
+                    raise
+                raise AnsibleActionFail(
+                    f"the connection was cut while {step.description} ran, so it may have finished on the host "
+                    f"without us learning its exit code; nothing was restarted. Run again: the next run assesses "
+                    f"the host anew ({error})"
+                ) from error
             if not step.is_installer:
                 if done.rc != 0:
                     raise AnsibleActionFail(

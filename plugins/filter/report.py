@@ -15,11 +15,20 @@ def volsnap_report_rows(hosts: list[str], hostvars: Mapping[str, Any]) -> dict[s
     rows = {}
     for name in hosts:
         found = hostvars.get(name) or {}
-        facts = (found.get("ansible_facts") or {}).get("volsnap") or {}
+        # A failed step's own view of the host (kept by the remediate role's rescue) is newer than the last facts.
+        facts = found.get("volsnap_last_seen") or (found.get("ansible_facts") or {}).get("volsnap") or {}
         rows[name] = _report.host_row(
-            facts.get("assessment"), found.get("volsnap_actions") or [], found.get("volsnap_failure")
+            facts.get("assessment"),
+            found.get("volsnap_actions") or [],
+            found.get("volsnap_failure") or _unreached(found),
         )
     return rows
+
+
+def _unreached(found: Mapping[str, Any]) -> str | None:
+    """The audit keeps unreachable hosts in the play; their connection error is the reason in the report."""
+    assessed = found.get("volsnap_assess_result") or {}
+    return str(assessed.get("msg") or "unreachable") if assessed.get("unreachable") else None
 
 
 def volsnap_report_merge(rows: Mapping[str, Any], previous: Mapping[str, Any] | None, generated: str) -> dict[str, Any]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, assess
@@ -45,8 +46,12 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         """The opening every action shares: Ansible's bookkeeping, the validated arguments, one probe."""
         result: dict[str, Any] = super().run(tmp, task_vars)
         args: dict[str, Any] = self.validate_argument_spec(argument_spec=dict(self.argument_spec))[1]
+        self.check_arguments(args)
         facts, assessment = self.probe(args.get("package_names"))
         return result, args, facts, assessment
+
+    def check_arguments(self, args: dict[str, Any]) -> None:
+        """Refuse values that cannot reach cmd.exe safely, before anything is sent to the host (per action)."""
 
     def cmd(self, command: str, in_data: bytes | None = None) -> CmdResult:
         rc, stdout, stderr = self._connection.exec_command(command, in_data=in_data, sudoable=False)
@@ -61,6 +66,35 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
     def temp_root(self, facts: HostFacts) -> str:
         return (facts.system_root or DEFAULT_ROOT) + "\\Temp"
 
+    @contextmanager
+    def removed_afterwards(self, command: str, what: str) -> Iterator[None]:
+        """Run the body, then `command` (which removes `what`) on every path, over a new connection when the body's
+        was cut. If the host stays out of reach, the error says what was left on it."""
+        try:
+            yield
+        except BaseException as error:
+            if not self._run_cleanup(command):
+                raise AnsibleConnectionFailure(f"{error}; the host is out of reach, so {what} is left on it") from error
+            raise
+        if not self._run_cleanup(command):
+            raise AnsibleConnectionFailure(f"the host went out of reach before {what} could be removed")
+
+    def _run_cleanup(self, command: str) -> bool:
+        for _attempt in range(2):
+            try:
+                self.cmd(command)
+                return True
+            except AnsibleConnectionFailure:
+                self._connection.close()  # the next command connects and authenticates afresh
+        return False
+
+    @contextmanager
+    def host_lock(self, facts: HostFacts) -> Iterator[str]:
+        """Hold the host's lock for the body; it is released on every path (see removed_afterwards)."""
+        lock = self.acquire_lock(facts)
+        with self.removed_afterwards(f"rmdir /s /q {quote_path(lock)}", f"the lock {lock}"):
+            yield lock
+
     def acquire_lock(self, facts: HostFacts) -> str:
         """mkdir is atomic on Windows: the second of two concurrent runs fails here and changes nothing."""
         lock = f"{self.temp_root(facts)}\\{LOCK_NAME}"
@@ -74,9 +108,6 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
                 f"wait for it to finish, or remove that folder if that run is dead"
             )
         return lock
-
-    def release_lock(self, lock: str) -> None:
-        self.cmd(f"rmdir /s /q {quote_path(lock)}")
 
 
 def _text(data: bytes | str) -> str:

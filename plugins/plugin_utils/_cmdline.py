@@ -14,6 +14,7 @@ import re
 _UNSAFE_PATH = re.compile(r'["%!*?<>|\x00-\x1f]')
 _ABSOLUTE = re.compile(r"^[A-Za-z]:\\")
 _TASK_NAME = re.compile(r"^[A-Za-z0-9 ._-]{1,200}$")
+_FILE_NAME_UNSAFE = re.compile(r'[\\/:"%!*?<>|\x00-\x1f]')
 
 
 class UnsafeArgumentError(ValueError):
@@ -30,6 +31,15 @@ def quote_path(path: str) -> str:
     if path.endswith("\\") and len(path) > 3:
         path = path.rstrip("\\")
     return f'"{path}"'
+
+
+def check_file_name(name: str, what: str = "file name") -> str:
+    """A bare file name that will be joined to a folder on the host: no folder parts, nothing cmd could misread."""
+    bad = _FILE_NAME_UNSAFE.search(name)
+    if bad or not name.strip(" .") or len(name) > 200:
+        found = f"contains {bad.group(0)!r}" if bad else "is empty or too long"
+        raise UnsafeArgumentError(f"{what} {name!r} {found}; it must be a plain file name cmd.exe can take in quotes")
+    return name
 
 
 def check_name(name: str, what: str = "name") -> str:

@@ -33,13 +33,19 @@ def max_comment(build: int) -> int:
     return 127 if build < 7600 else 512
 
 
+def check_comment(comment: str, limit: int = 512) -> str:
+    """The restart comment goes inside /c "..." on the command line: plain characters only, within shutdown's limit."""
+    if len(comment) > limit or not _COMMENT_OK.match(comment):
+        raise UnsafeArgumentError(
+            f"restart comment must be at most {limit} plain characters (letters, digits, .,:;()_/+-)"
+        )
+    return comment
+
+
 def shutdown_command(delay_s: int, comment: str, build: int) -> str:
     if not 0 <= delay_s <= max_delay(build):
         raise UnsafeArgumentError(f"restart delay {delay_s} s is outside 0-{max_delay(build)} s for this Windows")
-    if len(comment) > max_comment(build) or not _COMMENT_OK.match(comment):
-        raise UnsafeArgumentError(
-            f"restart comment must be at most {max_comment(build)} plain characters (letters, digits, .,:;()_/+-)"
-        )
+    check_comment(comment, max_comment(build))
     return f'shutdown /r /t {delay_s} /d {REASON} /c "{comment}"'
 
 
