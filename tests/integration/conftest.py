@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fault_matrix import pytest_runtest_makereport, pytest_terminal_summary  # noqa: F401  (hooks: the matrix table)
 
 from winlab.samples import DEFAULTS, W7, W2003  # noqa: F401  (re-exported for the tests)
 

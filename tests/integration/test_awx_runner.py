@@ -42,6 +42,7 @@ def _private_data_dir(base: Path, lab: Lab, extravars: dict[str, Any]) -> Path:
     return pdd
 
 
+@pytest.mark.fault("secrets")
 def test_audit_job_events_and_stats_artifact(lab: Lab, tmp_path: Path) -> None:
     report = tmp_path / "report"
     pdd = _private_data_dir(tmp_path, lab, {"volsnap_report_dir": str(report)})

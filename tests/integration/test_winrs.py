@@ -84,6 +84,7 @@ def test_put_and_fetch_round_trip(lab: Lab, tmp_path: Path, name: str, size: int
     conn.close()
 
 
+@pytest.mark.fault("cut-mid-transfer")
 def test_cut_connection_mid_transfer_leaves_nothing_at_the_target(lab: Lab, tmp_path: Path) -> None:
     source = tmp_path / "big.bin"
     source.write_bytes(os.urandom(1024 * 1024))
@@ -97,6 +98,7 @@ def test_cut_connection_mid_transfer_leaves_nothing_at_the_target(lab: Lab, tmp_
     assert "package.msu" in again.exec_command(r"dir /b C:\Windows\Temp")[1].decode()
 
 
+@pytest.mark.fault("disk-full")
 def test_disk_full_fails_cleanly(lab: Lab, tmp_path: Path) -> None:
     source = tmp_path / "big.bin"
     source.write_bytes(b"\x01" * 100000)
@@ -106,6 +108,7 @@ def test_disk_full_fails_cleanly(lab: Lab, tmp_path: Path) -> None:
     assert "package" not in conn.exec_command(r"dir /b C:\Windows\Temp")[1].decode()
 
 
+@pytest.mark.fault("injection-paths")
 def test_unsafe_target_is_refused_before_anything_is_sent(lab: Lab, tmp_path: Path) -> None:
     source = tmp_path / "x.bin"
     source.write_bytes(b"x")
@@ -125,6 +128,9 @@ def test_unsafe_target_is_refused_before_anything_is_sent(lab: Lab, tmp_path: Pa
         ("slow", {"read_timeout": 2, "operation_timeout": 1}, "timed out"),
     ],
 )
+@pytest.mark.fault("unreachable")
+@pytest.mark.fault("auth-refused")
+@pytest.mark.fault("timeout")
 def test_failures_name_host_endpoint_and_transport(lab: Lab, name: str, options: dict[str, Any], expected: str) -> None:
     conn = connection(lab, name, **options)
     with pytest.raises(AnsibleConnectionFailure) as caught:
@@ -135,10 +141,12 @@ def test_failures_name_host_endpoint_and_transport(lab: Lab, name: str, options:
     assert PASSWORD not in message and "wrong" not in message.replace("went wrong", "")
 
 
+@pytest.mark.fault("timeout")
 def test_slow_host_within_the_timeout_works(lab: Lab) -> None:
     assert connection(lab, "slow", read_timeout=10).exec_command("ver")[0] == 0
 
 
+@pytest.mark.fault("secrets")
 def test_no_secret_at_vvvvv(lab: Lab) -> None:
     done = run_ansible("ansible", "-i", str(lab.inventory), "w7:w2003:gone", "-m", "raw", "-a", "ver", "-vvvvv")
     output = done.stdout + done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,6 +81,7 @@ def test_normalise_output_line_ends() -> None:
     assert normalise_output("a\r\r\nb\r\nc\rd") == "a\nb\nc\nd"
 
 
+@pytest.mark.fault("parser-fuzz")
 @settings(max_examples=200)
 @given(st.text())
 def test_parsers_never_raise(text: str) -> None:

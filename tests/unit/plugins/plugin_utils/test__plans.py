@@ -55,6 +55,7 @@ HEX = "ab" * 32
         (-2147024894, Result.FAILED, False),
     ],
 )
+@pytest.mark.fault("installer-exit-codes")
 def test_exit_codes(code: int, result: Result, restart: bool) -> None:
     outcome = interpret_exit_code(code, "dism", r"C:\Windows\Temp\w\install.log")
     assert (outcome.result, outcome.restart_required) == (result, restart)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from probe_samples import Host, probe_output
@@ -56,6 +57,7 @@ def test_vista_plus_kb_evidence_and_reboot_marker() -> None:
     assert facts.pending_reboot_reasons == ("Component Based Servicing RebootPending",)
 
 
+@pytest.mark.fault("bad-probe-output")
 def test_host_without_wmic_keeps_the_registry_facts() -> None:
     facts = parse_probe(probe_output(replace(WIN7, wmic=False)))
     assert not facts.wmic_available
@@ -63,6 +65,7 @@ def test_host_without_wmic_keeps_the_registry_facts() -> None:
     assert facts.build == 7600
 
 
+@pytest.mark.fault("bad-probe-output")
 def test_truncated_output_is_reported() -> None:
     full = probe_output(WIN7)
     cut = full[: full.index("@@volsnap volsnap") + 40]
@@ -71,6 +74,7 @@ def test_truncated_output_is_reported() -> None:
     assert facts.build == 7600  # what arrived is still used
 
 
+@pytest.mark.fault("bad-probe-output")
 def test_garbage_has_a_problem_and_no_facts() -> None:
     facts = parse_probe("\x00\xff garbled \r\n@@@@\r\n")
     assert facts.problems and facts.build is None
@@ -81,6 +85,7 @@ def test_marker_lines_tolerate_cmd_trailing_spaces() -> None:
     assert split_sections(spaced)["os"].ok is True
 
 
+@pytest.mark.fault("bad-probe-output")
 def test_german_host_parses_the_same() -> None:
     # Values are not localised; the error texts (FEHLER: …) go to stderr and are never parsed.
     german = replace(
@@ -94,12 +99,14 @@ def test_german_host_parses_the_same() -> None:
     assert facts.service_pack == 1 and facts.problems == ()
 
 
+@pytest.mark.fault("parser-fuzz")
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_parse_probe_never_raises_on_arbitrary_text(text: str) -> None:
     parse_probe(text)
 
 
+@pytest.mark.fault("parser-fuzz")
 @settings(max_examples=150, deadline=None)
 @given(st.integers(0, 10_000), st.binary(max_size=40))
 def test_parse_probe_never_raises_on_corrupted_real_output(cut: int, noise: bytes) -> None:

@@ -1,0 +1,167 @@
+"""The fault matrix: every fault, bad input and secret case the collection promises to survive, with its outcome.
+
+Each row is proven by one or more tests marked `@pytest.mark.fault("<row id>")` (most against the lab, in
+tests/integration; the parser fuzzing in tests/unit). `make integration` prints the matrix with the result of every
+row it ran, and tests/integration/test_fault_matrix.py checks that every row has a test and that the README's
+Safety section shows this table, so the promise and the proof cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    case: str
+    outcome: str
+
+
+ROWS = (
+    Row(
+        "unreachable",
+        "host down or port closed",
+        "the host fails with `cannot reach the WinRM endpoint`, naming endpoint and transport; other hosts go on; "
+        "the report lists it `unknown` with the reason",
+    ),
+    Row(
+        "auth-refused",
+        "wrong password, or a transport the host does not accept",
+        "`authentication failed`, naming endpoint and transport; the password is not in the message",
+    ),
+    Row(
+        "tls-untrusted",
+        "HTTPS endpoint whose certificate the controller does not trust",
+        "`TLS failure`, pointing at `ansible_winrm_ca_trust_path`; nothing runs on the host",
+    ),
+    Row(
+        "tls-trusted",
+        "HTTPS endpoint with the CA given, or validation turned off by the user",
+        "the run works; validation is on unless `ansible_winrm_server_cert_validation=ignore`",
+    ),
+    Row(
+        "timeout",
+        "host slower than the read timeout",
+        "`timed out`, naming endpoint and transport; a slow host within the timeout works",
+    ),
+    Row(
+        "cut-mid-transfer",
+        "connection cut while the package is sent",
+        "nothing under the final name, nothing installed or restarted; a rerun completes the job",
+    ),
+    Row(
+        "cut-during-install",
+        "connection cut while the installer runs",
+        "the host fails saying the installer may have finished; work folder and lock are cleaned up over a new "
+        "connection; no restart is scheduled; a rerun completes the job",
+    ),
+    Row(
+        "corrupt-package",
+        "package whose SHA-256 differs from SHA256SUMS",
+        "`SHA-256 mismatch` naming the file and both hashes; nothing is sent, installed or restarted",
+    ),
+    Row(
+        "missing-package",
+        "package absent from the package folder",
+        "the error names the package and the folder; nothing is sent, installed or restarted",
+    ),
+    Row(
+        "wrong-package",
+        "package for another product or architecture (right hash, wrong file)",
+        "the installer's `not applicable` is reported (0x800f081e / 0x80240017); nothing is restarted",
+    ),
+    Row(
+        "disk-full",
+        "no space left on the target",
+        "`not enough space`; no file under the final name",
+    ),
+    Row(
+        "installer-exit-codes",
+        "installer exits 1603, 0x80240017, 0x800f081e or an unknown code",
+        "each reported with its meaning, an unknown code verbatim; the host is not restarted",
+    ),
+    Row(
+        "restart-never-returns",
+        "host goes down for its restart and never comes back",
+        "bounded wait, then a failure naming the timeout; the report says `reboot_pending`",
+    ),
+    Row(
+        "bad-probe-output",
+        "garbled or truncated probe output, a de-DE host, a host without wmic",
+        "`unknown` with the reason, or the right status; no crash",
+    ),
+    Row(
+        "injection-paths",
+        'target paths with `% " * ?` or relative paths',
+        "refused before anything is sent (the lab's command log is unchanged)",
+    ),
+    Row(
+        "injection-variables",
+        "user variables (package folder and names, URL, host path, restart time and delay) with "
+        '`& | < > ^ " % !` and spaces',
+        "quoted correctly or refused before anything is sent; no extra command runs on the host",
+    ),
+    Row(
+        "report-markup",
+        "host names and reasons holding HTML or CSV formulas",
+        "escaped in report.html; CSV cells starting with `= + - @` are neutralised",
+    ),
+    Row(
+        "concurrent-runs",
+        "a second run against a host while one holds it",
+        "the second refuses before it changes anything, naming the holder and since when",
+    ),
+    Row(
+        "secrets",
+        "password and NTLM material at `-vvvvv`, in ansible-runner events and artifacts, in every report file",
+        "never present (tests grep for the password, the Authorization header and NTLM tokens)",
+    ),
+    Row(
+        "parser-fuzz",
+        "arbitrary and corrupted text into every host-output parser (hypothesis, bounded)",
+        "the parsers never raise",
+    ),
+)
+
+BY_ID = {row.id: row for row in ROWS}
+
+
+def fault(row_id: str) -> pytest.MarkDecorator:
+    """Mark a test as proof of a matrix row; an unknown id fails at import, so a typo cannot hide a row."""
+    if row_id not in BY_ID:
+        raise KeyError(f"no fault matrix row {row_id!r}; rows: {', '.join(BY_ID)}")
+    return pytest.mark.fault(row_id)
+
+
+def markdown_table() -> str:
+    lines = ["| row | case | outcome |", "| --- | --- | --- |"]
+    lines += [f"| `{row.id}` | {row.case} | {row.outcome} |" for row in ROWS]
+    return "\n".join(lines) + "\n"
+
+
+# -- pytest hooks (imported by the conftest files that run matrix tests) ------------------------------------------
+_results: dict[str, list[str]] = {}
+
+
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    if call.when != "call" and not (call.when == "setup" and call.excinfo is not None):
+        return
+    for mark in item.iter_markers("fault"):
+        skipped = call.excinfo is not None and call.excinfo.errisinstance(pytest.skip.Exception)
+        verdict = "passed" if call.excinfo is None else ("skipped" if skipped else "FAILED")
+        _results.setdefault(mark.args[0], []).append(verdict)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _results:
+        return
+    terminalreporter.section("fault matrix")
+    width = max(len(row.id) for row in ROWS)
+    for row in ROWS:
+        outcomes = _results.get(row.id)
+        verdict = "not run here" if not outcomes else next(v for v in ("FAILED", "skipped", "passed") if v in outcomes)
+        count = f"{len(outcomes)} test(s)" if outcomes else ""
+        terminalreporter.write_line(f"{row.id:<{width}}  {verdict:<12} {count:<10} {row.outcome}")
