@@ -96,6 +96,7 @@ def test_cut_connections_leave_nothing_half_done_and_a_rerun_completes(
         temp = raw(lab, host, r"dir /b C:\Windows\Temp")
         assert "winfix-volsnap" not in temp and ".msu" not in temp, (host, temp)  # no lock, no work folder, no file
     assert "dism.exe" not in tools(lab, "cut-transfer")  # nothing installed from a partial package
+    assert tools(lab, "cut-install").count("dism.exe") == 1  # the installer ran to its end during the cut
     second = remediate(lab, "cut-transfer,cut-install", *args)
     assert second.returncode == 0, second.stdout[-3000:]
     assert {rows(tmp_path)[h]["status"] for h in ("cut-transfer", "cut-install")} == {"compliant"}

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from winlab.host.filesystem import DiskFullError
 from winlab.host.tools import ToolContext, register_tool
@@ -82,6 +85,8 @@ def certutil(ctx: ToolContext) -> int:
         return _hashfile(ctx, args[1], args[2] if len(args) > 2 else "SHA1")
     if verb in ("-encode", "-decode") and len(args) == 3:
         return _code(ctx, verb, args[1], args[2], force)
+    if verb == "-urlcache" and len(args) == 4 and args[1].lower() == "-split":
+        return _urlcache(ctx, args[2], args[3])
     ctx.error(f"CertUtil: {args[0]} command FAILED: 0x80070057 (WIN32: 87 ERROR_INVALID_PARAMETER)")
     return 0x80070057
 
@@ -151,6 +156,39 @@ def _code(ctx: ToolContext, verb: str, source: str, target: str, force: bool) ->
     ctx.print(f"Input Length = {len(entry.data)}")
     ctx.print(f"Output Length = {len(output)}")
     ctx.print(f"CertUtil: {verb} command completed successfully.")
+    return 0
+
+
+_HTTP_NOT_FOUND = 0x80190194
+_CANNOT_CONNECT = 0x80072EFD
+_LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def _urlcache(ctx: ToolContext, url: str, target: str) -> int:
+    """`certutil -urlcache -split -f URL file`: the host downloads the package itself. The lab fetches from
+    loopback only (it must never send traffic elsewhere); anything else fails as an unreachable server would."""
+    parsed = urllib.parse.urlsplit(url)
+    try:
+        if parsed.scheme not in ("http", "https") or parsed.hostname not in _LOOPBACK:
+            raise urllib.error.URLError("not a loopback URL")
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data = response.read()
+    except urllib.error.HTTPError as error:
+        ctx.error(f"CertUtil: -URLCache command FAILED: 0x80190194 (HTTP_E_STATUS_{error.code})")
+        return _HTTP_NOT_FOUND
+    except (urllib.error.URLError, OSError):
+        ctx.error("CertUtil: -URLCache command FAILED: 0x80072efd (WinHttp: 12029 ERROR_WINHTTP_CANNOT_CONNECT)")
+        ctx.error("CertUtil: A connection with the server could not be established")
+        return _CANNOT_CONNECT
+    try:
+        ctx.machine.files.write(ctx.resolve(target), data)
+    except DiskFullError:
+        ctx.error("CertUtil: -URLCache command FAILED: 0x80070070 (WIN32: 112 ERROR_DISK_FULL)")
+        return _E_DISK_FULL
+    ctx.print("****  Online  ****")
+    ctx.print("  000000  ...")
+    ctx.print(f"  {len(data):06x}")
+    ctx.print("CertUtil: -URLCache command completed successfully.")
     return 0
 
 

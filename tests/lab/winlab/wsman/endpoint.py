@@ -259,6 +259,7 @@ class Endpoint:
             # The client loses the connection while the command runs; the command itself carries on to its end,
             # as an installer does on Windows when the WinRM client goes away.
             self._drop_command = None
+            command.running.receive()  # runs it (a lab command runs at its first Receive)
             raise _DropConnection()
         if not command.finished:
             for _ in range(10):
