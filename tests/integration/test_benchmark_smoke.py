@@ -22,6 +22,8 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
             "2",
             "--serial",
             "1",
+            "--repeats",
+            "1",
             "--out",
             str(out),
         ],
@@ -44,3 +46,6 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     }
     assert row["commands_per_host_audit"] == 1.0  # the audit is one command per host: a count, not a timing
     assert set(results["remediation"]) >= {"hosts", "wall_s", "wire_bytes_per_package_byte"}
+    # Byte counts, not timings: hosts that download the package receive less than hosts it is pushed to.
+    pushed, downloaded = (results[k]["wire_bytes_per_package_byte"] for k in ("remediation", "remediation_url"))
+    assert 1.0 <= downloaded < pushed
