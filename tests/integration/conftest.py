@@ -138,3 +138,11 @@ def run_ansible(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str
         capture_output=True,
         timeout=600,
     )
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lab's update packages and their SHA256SUMS, made once per test module."""
+    out = tmp_path_factory.mktemp("packages")
+    assert run_ansible("winlab", "packages", str(out)).returncode == 0
+    return out

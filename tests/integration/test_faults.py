@@ -43,13 +43,6 @@ def lab(lab_factory: Any) -> Lab:
     )
 
 
-@pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("packages")
-    assert run_ansible("winlab", "packages", str(out)).returncode == 0
-    return out
-
-
 def remediate(lab: Lab, hosts: str, *extra: str) -> Any:
     return run_ansible(
         "ansible-playbook", "-i", str(lab.inventory), "playbooks/remediate.yml", "-e", f"volsnap_hosts={hosts}", *extra

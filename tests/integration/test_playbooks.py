@@ -23,13 +23,6 @@ def fleet() -> dict[str, Any]:
     return hosts
 
 
-@pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("packages")
-    assert run_ansible("winlab", "packages", str(out)).returncode == 0
-    return out
-
-
 def playbook(lab: Lab, name: str, *extra: str) -> Any:
     return run_ansible("ansible-playbook", "-i", str(lab.inventory), f"playbooks/{name}", *extra)
 
