@@ -23,6 +23,7 @@ options:
       - Package file names to use instead of the defaults, keyed by C(<family>/<arch>), where family is C(2003),
         C(vista_2008) or C(7_2008r2) and arch is C(x86), C(AMD64) or C(IA64).
       - 'The defaults follow Microsoft''s pattern, for example C(Windows6.1-KB2748349-x64.msu).'
+      - When the task leaves it out, the host variable C(volsnap_package_names) is used if it is set.
     type: dict
     default: {}
 attributes:

@@ -44,7 +44,9 @@ options:
     description: Folder on the host (or a share it can reach with its own credentials) holding the packages.
     type: str
   package_names:
-    description: Package file names instead of the defaults, keyed C(<family>/<arch>), for example C(7_2008r2/AMD64).
+    description:
+      - Package file names instead of the defaults, keyed C(<family>/<arch>), for example C(7_2008r2/AMD64).
+      - When the task leaves it out, the host variable C(volsnap_package_names) is used if it is set.
     type: dict
     default: {}
   checksums:

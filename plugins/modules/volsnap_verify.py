@@ -12,7 +12,9 @@ description:
   - Use it after the restart that completes the update; before the restart the host is C(reboot_pending).
 options:
   package_names:
-    description: Package file name overrides, as in M(winfix.volsnap.volsnap_facts).
+    description:
+      - Package file name overrides, as in M(winfix.volsnap.volsnap_facts).
+      - When the task leaves it out, the host variable C(volsnap_package_names) is used if it is set.
     type: dict
     default: {}
   allow:

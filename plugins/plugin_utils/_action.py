@@ -24,6 +24,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import parse_probe, probe_command
 
 LOCK_NAME = "winfix-volsnap.lock"
+PACKAGE_NAMES_VAR = "volsnap_package_names"  # the default of every action's package_names
 DEFAULT_ROOT = "C:\\Windows"
 
 
@@ -45,10 +46,19 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
     ) -> tuple[dict[str, Any], dict[str, Any], HostFacts, Assessment]:
         """The opening every action shares: Ansible's bookkeeping, the validated arguments, one probe."""
         result: dict[str, Any] = super().run(tmp, task_vars)
+        self._package_names_from_vars(task_vars or {})
         args: dict[str, Any] = self.validate_argument_spec(argument_spec=dict(self.argument_spec))[1]
         self.check_arguments(args)
         facts, assessment = self.probe(args.get("package_names"))
         return result, args, facts, assessment
+
+    def _package_names_from_vars(self, task_vars: Mapping[str, Any]) -> None:
+        """A task that leaves package_names out gets the host variable volsnap_package_names. Templated here, and only
+        when set, because a `{{ volsnap_package_names }}` argument costs a template per host on every task, which is
+        measurable over a fleet (see benchmarks/)."""
+        wanted = "package_names" in self.argument_spec and "package_names" not in self._task.args
+        if wanted and task_vars.get(PACKAGE_NAMES_VAR) is not None:
+            self._task.args["package_names"] = self._templar.template(task_vars[PACKAGE_NAMES_VAR])
 
     def check_arguments(self, args: dict[str, Any]) -> None:
         """Refuse values that cannot reach cmd.exe safely, before anything is sent to the host (per action)."""

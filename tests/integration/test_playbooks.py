@@ -54,6 +54,30 @@ def test_audit_reports_every_status_and_changes_nothing(lab_factory: Any, tmp_pa
     assert (tmp_path / "report.csv").read_text().count("\n") == len(hosts) + 1
 
 
+def test_audit_without_a_report_runs_one_play_and_fails_for_an_unreachable_host(lab_factory: Any) -> None:
+    lab = lab_factory({"defaults": DEFAULTS, "hosts": {"w7": W7, "gone": {**W7, "faults": {"unreachable": True}}}})
+    done = playbook(lab, "audit.yml")
+    assert done.returncode == 4, done.stdout[-3000:]  # Ansible's code for unreachable hosts
+    recap = done.stdout.split("PLAY RECAP")[1]
+    assert "w7 " in recap and "ok=1" in recap and "unreachable=1" in recap
+    later_plays = done.stdout.split("PLAY [Assess hosts for KB2748349, for the report]")[1].split("PLAY RECAP")[0]
+    assert later_plays.count("skipping: no hosts matched") == 2  # no second assessment, no report play
+
+
+def test_package_names_come_from_the_variable_unless_the_task_sets_them(lab_factory: Any) -> None:
+    lab = lab_factory({"defaults": DEFAULTS, "hosts": {"w7": W7}})
+    site = json.dumps({"volsnap_package_names": {"7_2008r2/AMD64": "site-w7.msu"}})
+    module = ("ansible", "-i", str(lab.inventory), "all", "-o", "-m", "winfix.volsnap.volsnap_facts", "-e", site)
+    from_variable = run_ansible(*module)
+    assert from_variable.returncode == 0, from_variable.stdout[-2000:]
+    assert '"package": "site-w7.msu"' in from_variable.stdout
+    from_task = run_ansible(*module, "-a", json.dumps({"package_names": {"7_2008r2/AMD64": "task-w7.msu"}}))
+    assert from_task.returncode == 0, from_task.stdout[-2000:]
+    assert '"package": "task-w7.msu"' in from_task.stdout and "site-w7.msu" not in from_task.stdout
+    default = run_ansible(*module[:-2])
+    assert '"package": "Windows6.1-KB2748349-x64.msu"' in default.stdout
+
+
 def test_check_mode_changes_nothing_on_any_host(lab_factory: Any, packages: Path) -> None:
     lab = lab_factory({"defaults": {**DEFAULTS, "faults": FAST}, "hosts": {"w7": W7, "w2003": W2003}})
     done = playbook(
