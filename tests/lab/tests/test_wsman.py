@@ -199,6 +199,29 @@ def test_stats_count_requests_and_commands(lab) -> None:  # type: ignore[no-unty
     assert stats["requests"] >= 5 and stats["bytes_in"] > 1000 and stats["bytes_out"] > 1000
 
 
+def test_stats_split_each_command_s_bytes_by_its_program(lab) -> None:  # type: ignore[no-untyped-def]
+    running = lab({"w7": {}})
+    protocol = running.session("w7").protocol
+    shell = protocol.open_shell()
+    payload = b"x" * 60_000 + b"\r\n"
+    command = protocol.run_command(shell, 'findstr "^" > C:\\Windows\\Temp\\upload.b64')
+    protocol.send_command_input(shell, command, payload, end=True)
+    protocol.get_command_output(shell, command)
+    protocol.cleanup_command(shell, command)
+    command = protocol.run_command(shell, '"C:\\Windows\\System32\\CertUtil.EXE" -?')
+    protocol.get_command_output(shell, command)
+    protocol.cleanup_command(shell, command)
+    protocol.close_shell(shell)
+    running.server.flush_stats()
+    stats = read_stats(running.server.state_dir)["w7"]
+    by_tool = stats["wire_bytes_by_tool"]
+    assert set(by_tool) == {"findstr", "certutil"}
+    # base64 of the payload, plus four requests and their answers (Command, Send, Receive, Signal)
+    assert len(payload) * 4 // 3 < by_tool["findstr"] < len(payload) * 4 // 3 + 8 * 2_500
+    assert 0 < by_tool["certutil"] < 6 * 2_500  # Command, Receive, Signal and their answers
+    assert sum(by_tool.values()) < stats["bytes_in"] + stats["bytes_out"]  # the shell's own requests are not a tool
+
+
 def test_three_hundred_hosts_start_and_answer(lab) -> None:  # type: ignore[no-untyped-def]
     from concurrent.futures import ThreadPoolExecutor
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -16,6 +17,20 @@ class HostStats:
     commands: int = 0
     shells: int = 0
     auth_failures: int = 0
+    # Request and response bytes of each command (Command, Send, Receive, Signal), keyed by the command's first word
+    # (`findstr`, `certutil`, …), so that a benchmark can tell a transfer's bytes from the rest.
+    wire_bytes_by_tool: dict[str, int] = field(default_factory=dict)
+
+    def count_tool(self, tool: str, size: int) -> None:
+        self.wire_bytes_by_tool[tool] = self.wire_bytes_by_tool.get(tool, 0) + size
+
+
+def tool_of(command_line: str) -> str:
+    """The program a command line starts with, as cmd.exe would find it: `"C:\\x\\Setup.EXE" /q` → `setup`."""
+    line = command_line.strip()
+    first = line[1:].split('"', 1)[0] if line.startswith('"') else (line.split(None, 1) or [""])[0]
+    name = first.replace("/", "\\").rsplit("\\", 1)[-1].lower()
+    return name.removesuffix(".exe") or "(empty)"
 
 
 def write_stats(path: Path, stats: dict[str, HostStats]) -> None:
@@ -25,5 +40,5 @@ def write_stats(path: Path, stats: dict[str, HostStats]) -> None:
     os.replace(temporary, path)
 
 
-def read_stats(state_dir: Path) -> dict[str, dict[str, int]]:
+def read_stats(state_dir: Path) -> dict[str, dict[str, Any]]:
     return json.loads((state_dir / "stats.json").read_text())  # type: ignore[no-any-return]

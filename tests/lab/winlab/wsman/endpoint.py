@@ -16,7 +16,7 @@ from aiohttp import web
 
 from winlab.api import Availability, Host, RunningCommand, Shell, ShellClosed
 from winlab.profile import HostProfile
-from winlab.stats import HostStats
+from winlab.stats import HostStats, tool_of
 from winlab.wsman import soap
 from winlab.wsman.auth import CONTENT_TYPE, AuthFailed, NtlmAcceptor, NtlmUser, check_basic, write_user_file
 
@@ -25,8 +25,17 @@ CHUNK = 96 * 1024  # output per Receive, under WinRM's 150 KB envelope
 
 
 @dataclass
+class _Exchange:
+    """One HTTP request, for the counters: its size, and the program of the command it belongs to (if any)."""
+
+    size_in: int
+    tool: str | None = None
+
+
+@dataclass
 class _Command:
     running: RunningCommand
+    tool: str
     pending_out: bytes = b""
     pending_err: bytes = b""
     exit_code: int | None = None
@@ -65,7 +74,8 @@ class Endpoint:
         self.dirty = True
         self.stats.requests += 1
         body = await request.read()
-        self.stats.bytes_in += len(body) + sum(len(k) + len(v) + 4 for k, v in request.raw_headers) + 40
+        exchange = _Exchange(len(body) + sum(len(k) + len(v) + 4 for k, v in request.raw_headers) + 40)
+        self.stats.bytes_in += exchange.size_in
         faults = self.profile.faults
         if self.host.availability() is not Availability.UP:
             return self._abort(request)
@@ -79,8 +89,8 @@ class Endpoint:
             return self._respond(web.Response(status=405))
         try:
             if self.profile.auth == "basic":
-                return await self._basic(request, body)
-            return await self._negotiate(request, body)
+                return await self._basic(request, body, exchange)
+            return await self._negotiate(request, body, exchange)
         except _DropConnection:
             return self._abort(request)
 
@@ -89,9 +99,12 @@ class Endpoint:
             request.transport.abort()
         return web.Response(status=503)
 
-    def _respond(self, response: web.Response) -> web.Response:
+    def _respond(self, response: web.Response, exchange: _Exchange | None = None) -> web.Response:
         size = len(response.body) if isinstance(response.body, bytes) else 0
-        self.stats.bytes_out += size + sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 60
+        size += sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 60
+        self.stats.bytes_out += size
+        if exchange is not None and exchange.tool is not None:
+            self.stats.count_tool(exchange.tool, exchange.size_in + size)
         return response
 
     def _unauthorized(self, token: str | None = None) -> web.Response:
@@ -100,15 +113,14 @@ class Endpoint:
         header = f"Negotiate {token}" if token else scheme
         return self._respond(web.Response(status=401, headers={"WWW-Authenticate": header}))
 
-    async def _basic(self, request: web.Request, body: bytes) -> web.Response:
+    async def _basic(self, request: web.Request, body: bytes, exchange: _Exchange) -> web.Response:
         if not check_basic(request.headers.get("Authorization", ""), self.profile.username, self._password):
             return self._unauthorized()
-        reply = await self._soap(body)
-        return self._respond(
-            web.Response(status=reply[0], body=reply[1], headers={"Content-Type": "application/soap+xml;charset=UTF-8"})
-        )
+        status, reply = await self._soap(body, exchange)
+        headers = {"Content-Type": "application/soap+xml;charset=UTF-8"}
+        return self._respond(web.Response(status=status, body=reply, headers=headers), exchange)
 
-    async def _negotiate(self, request: web.Request, body: bytes) -> web.Response:
+    async def _negotiate(self, request: web.Request, body: bytes, exchange: _Exchange) -> web.Response:
         transport = request.transport
         authorization = request.headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
@@ -135,18 +147,20 @@ class Endpoint:
             message = acceptor_done.unseal(body)
         except AuthFailed:
             return self._respond(web.Response(status=400))
-        status, reply = await self._soap(message)
+        status, reply = await self._soap(message, exchange)
         return self._respond(
-            web.Response(status=status, body=acceptor_done.seal(reply), headers={"Content-Type": CONTENT_TYPE})
+            web.Response(status=status, body=acceptor_done.seal(reply), headers={"Content-Type": CONTENT_TYPE}),
+            exchange,
         )
 
     # -- SOAP ---------------------------------------------------------------------------------------------------
-    async def _soap(self, data: bytes) -> tuple[int, bytes]:
+    async def _soap(self, data: bytes, exchange: _Exchange) -> tuple[int, bytes]:
         slow = self.profile.faults.get("slow_ms")
         request_id = ""
         try:
             req = soap.parse_request(data)
             request_id = req.message_id
+            exchange.tool = self._tool_of(req)
             reply = await self._dispatch(req)
             status = 200
         except soap.SoapError as error:
@@ -162,6 +176,16 @@ class Endpoint:
         if slow:
             await asyncio.sleep(int(slow) / 1000)
         return status, reply
+
+    def _tool_of(self, req: soap.Request) -> str | None:
+        """The program of the command this request belongs to; None for shell requests (create, delete)."""
+        if req.body is None:
+            return None
+        if req.action == soap.ACTION_COMMAND:
+            return tool_of(soap.command_line_of(req.body))
+        state = self.shells.get(req.shell_id or "")
+        command = state.commands.get(soap.command_id_of(req.body)) if state is not None else None
+        return command.tool if command is not None else None
 
     async def _dispatch(self, req: soap.Request) -> bytes:
         if req.action == soap.ACTION_CREATE:
@@ -235,7 +259,7 @@ class Endpoint:
         assert req.body is not None
         command_id = str(uuid.uuid4()).upper()
         line = soap.command_line_of(req.body)
-        state.commands[command_id] = _Command(state.shell.start_command(line))
+        state.commands[command_id] = _Command(state.shell.start_command(line), tool_of(line))
         cut_at = self.profile.faults.get("drop_during_command")
         if cut_at and not self._dropped and str(cut_at).lower() in line.lower():
             self._dropped = True  # once: a rerun must be able to complete

@@ -153,6 +153,15 @@ def stdin_of(body: ET.Element) -> tuple[str, bytes, bool]:
     return stream.get("CommandId", ""), data, stream.get("End", "false").lower() == "true"
 
 
+def command_id_of(body: ET.Element) -> str:
+    """The CommandId a Send, Receive or Signal refers to ("" for other requests)."""
+    for path in ("rsp:Send/rsp:Stream", "rsp:Receive/rsp:DesiredStream", "rsp:Signal"):
+        element = body.find(path, NS)
+        if element is not None:
+            return element.get("CommandId", "")
+    return ""
+
+
 def command_line_of(body: ET.Element) -> str:
     command = body.find("rsp:CommandLine/rsp:Command", NS)
     arguments = body.findall("rsp:CommandLine/rsp:Arguments", NS)
