@@ -57,11 +57,14 @@ class ActionModule(VolsnapAction):
     argument_spec = ARGUMENT_SPEC
 
     def check_arguments(self, args: dict[str, Any]) -> None:
+        needed = {"host": "package_path", "url": "package_url"}.get(args["source"])
+        if needed and not args[needed]:
+            raise AnsibleActionFail(f"source={args['source']} needs {needed}; nothing was sent")
         try:
             for key, name in args["package_names"].items():
                 check_file_name(str(name), f"package_names[{key}]")
             if args["source"] == "host":
-                quote_path((args["package_path"] or "").rstrip("\\") + "\\x")
+                quote_path(args["package_path"])  # the package names joined to it are checked above
         except UnsafeArgumentError as error:
             raise AnsibleActionFail(f"{error}; nothing was sent") from None
         if args["source"] == "url" and not _URL.match((args["package_url"] or "").rstrip("/") + "/x"):
@@ -204,7 +207,7 @@ class ActionModule(VolsnapAction):
                 raise AnsibleActionFail(
                     f"package_url {base!r} cannot be passed to cmd.exe safely (no %, quotes or spaces)"
                 )
-            self._must(f'certutil -urlcache -split -f "{url}" {target}', f"downloading {url}")
+            fetch, doing = f'certutil -urlcache -split -f "{url}" {target}', f"downloading {url}"
         else:
             try:
                 source = quote_path(
@@ -212,8 +215,11 @@ class ActionModule(VolsnapAction):
                 )
             except UnsafeArgumentError as error:
                 raise AnsibleActionFail(str(error)) from None
-            self._must(f"copy /y {source} {target}", f"copying the package from {source}")
-        found = self.cmd(f"certutil -hashfile {target} SHA256")
+            fetch, doing = f"copy /y {source} {target}", f"copying the package from {source}"
+        # One round trip: the line that fetches the file also hashes it (the fetch prints no 64-digit hex line).
+        found = self.cmd(f"{fetch} && certutil -hashfile {target} SHA256")
+        if found.rc != 0:
+            raise AnsibleActionFail(f"{doing} failed (exit {found.rc}): {(found.stderr or found.stdout).strip()}")
         arrived = parse_hashfile(found.stdout)
         if arrived != expected:
             raise AnsibleActionFail(

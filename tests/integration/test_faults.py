@@ -157,6 +157,14 @@ def _module(lab: Lab, host: str, module: str, args: str) -> Any:
     return run_ansible("ansible", "-i", str(lab.inventory), host, "-m", f"winfix.volsnap.{module}", "-a", args)
 
 
+def test_a_source_without_its_location_is_refused_before_anything_is_sent(lab: Lab) -> None:
+    for source, needed in (("host", "package_path"), ("url", "package_url")):
+        before = len(lab.commands("inj7"))
+        done = _module(lab, "inj7", "volsnap_update", f"source={source}")
+        assert done.returncode != 0 and f"source={source} needs {needed}; nothing was sent" in done.stdout
+        assert lab.commands("inj7")[before:] == []  # not even the probe
+
+
 @fault("injection-variables")
 def test_hostile_user_variables_are_quoted_or_refused_before_anything_is_sent(
     lab: Lab, packages: Path, tmp_path: Path
