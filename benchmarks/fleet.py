@@ -1,7 +1,8 @@
 """Fleet benchmark (`make bench`): audit vs the floor (one `raw: ver`) on the same lab hosts, in one run.
 
-For each N: wall time of playbooks/audit.yml and of the floor, their ratio, WinRM requests and commands per host from
-the lab's counters, controller peak RSS (ansible-playbook and its forks), the lab's own CPU share. Then a remediation
+For each N: wall time of playbooks/audit.yml and of the floor, their ratio (and the ratio of controller CPU seconds),
+WinRM requests and commands per host from the lab's counters, controller peak RSS (ansible-playbook and its forks), the
+lab's own CPU share. Then a remediation
 (transfer, install, restart now, verify) of up to 100 hosts in serial batches, once pushing the packages over WinRM and
 once having the hosts download them, with the wire bytes of the transfer per package byte. Prints a table and writes
 benchmarks/results.json. Numbers are ratios of one run: the machine is noisy.
@@ -10,10 +11,13 @@ benchmarks/results.json. Numbers are ratios of one run: the machine is noisy.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
+import itertools
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -99,11 +103,35 @@ def _delta_by_tool(after: dict[str, dict[str, Any]], before: dict[str, dict[str,
     return {tool: size for tool, size in sorted(totals.items()) if size}
 
 
+def _memory(pid: int) -> tuple[int, int]:
+    """RSS of the process alone, and of it with its children; a fork that exits while being read counts as nothing.
+    The sum counts the pages a fork shares with its parent once per fork, so it grows with the parent fifty times
+    over; the parent's own RSS is what grows with the number of hosts."""
+    try:
+        main = psutil.Process(pid)
+        own = main.memory_info().rss
+        children = main.children(recursive=True)
+    except psutil.Error:
+        return 0, 0
+    total = own
+    for each in children:
+        with contextlib.suppress(psutil.Error):
+            total += each.memory_info().rss
+    return own, total
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of the finished children (ansible-playbook with its forks, once waited for); the lab, still
+    running, is not among them."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_playbook(lab: Lab, *args: str) -> dict[str, Any]:
     """Run ansible-playbook; wall time, peak RSS of it and its forks, the lab's CPU seconds and counters."""
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORKS": "50"}
-    before, cpu_before = lab.counters(), lab.cpu()
-    peak = [0]
+    before, cpu_before, controller_cpu_before = lab.counters(), lab.cpu(), _children_cpu_s()
+    peak = [0, 0]  # the main process, the whole tree
     started = time.monotonic()
     process = subprocess.Popen(
         [str(BIN / "ansible-playbook"), "-i", str(lab.inventory), *args],
@@ -114,14 +142,10 @@ def timed_playbook(lab: Lab, *args: str) -> dict[str, Any]:
     )
 
     def sample() -> None:
-        try:
-            root = psutil.Process(process.pid)
-            while process.poll() is None:
-                rss = root.memory_info().rss + sum(c.memory_info().rss for c in root.children(recursive=True))
-                peak[0] = max(peak[0], rss)
-                time.sleep(0.05)
-        except psutil.Error:
-            pass
+        while process.poll() is None:
+            own, total = _memory(process.pid)
+            peak[0], peak[1] = max(peak[0], own), max(peak[1], total)
+            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
@@ -133,14 +157,20 @@ def timed_playbook(lab: Lab, *args: str) -> dict[str, Any]:
     after = lab.counters()
     return {
         "wall_s": wall,
-        "peak_rss_mb": peak[0] / 2**20,
+        "peak_rss_mb": peak[1] / 2**20,
+        "main_peak_rss_mb": peak[0] / 2**20,
         "lab_cpu_s": lab.cpu() - cpu_before,
+        "controller_cpu_s": _children_cpu_s() - controller_cpu_before,
         "requests": _delta(after, before, "requests"),
         "commands": _delta(after, before, "commands"),
         "bytes_in": _delta(after, before, "bytes_in"),
         "bytes_out": _delta(after, before, "bytes_out"),
         "wire_bytes_by_tool": _delta_by_tool(after, before),
     }
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(sorted(run[key] for run in runs)[len(runs) // 2])
 
 
 def audit_vs_floor(hosts: int, workdir: Path, repeats: int) -> dict[str, Any]:
@@ -163,6 +193,8 @@ def audit_vs_floor(hosts: int, workdir: Path, repeats: int) -> dict[str, Any]:
         "audit_s": round(audit["wall_s"], 2),
         "floor_s": round(floor["wall_s"], 2),
         "ratio": round(audit["wall_s"] / floor["wall_s"], 3),
+        # The same comparison in controller CPU seconds (medians): steadier than wall time on a busy machine.
+        "controller_cpu_ratio": round(_median(audits, "controller_cpu_s") / _median(floors, "controller_cpu_s"), 3),
         "commands_per_host_audit": audit["commands"] / hosts,
         "commands_per_host_floor": floor["commands"] / hosts,
         "requests_per_host_audit": audit["requests"] / hosts,
@@ -171,6 +203,7 @@ def audit_vs_floor(hosts: int, workdir: Path, repeats: int) -> dict[str, Any]:
         "bytes_in_per_host_floor": round(floor["bytes_in"] / hosts),
         "controller_peak_rss_mb": round(audit["peak_rss_mb"], 1),
         "controller_peak_rss_mb_per_host": round(audit["peak_rss_mb"] / hosts, 2),
+        "controller_main_peak_rss_mb": round(audit["main_peak_rss_mb"], 1),
         "lab_cpu_share_audit": round(audit["lab_cpu_s"] / audit["wall_s"], 3),
     }
 
@@ -276,6 +309,24 @@ NOTE = (
 )
 
 
+def _memory_growth(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Peak memory added per host between consecutive sizes: flat means the controller scales with the fleet."""
+    steps = []
+    for smaller, larger in itertools.pairwise(rows):
+        added = larger["hosts"] - smaller["hosts"]
+        main = larger["controller_main_peak_rss_mb"] - smaller["controller_main_peak_rss_mb"]
+        tree = larger["controller_peak_rss_mb"] - smaller["controller_peak_rss_mb"]
+        steps.append(
+            {
+                "from_hosts": smaller["hosts"],
+                "to_hosts": larger["hosts"],
+                "main_process": round(main / added, 3),
+                "with_forks": round(tree / added, 3),
+            }
+        )
+    return steps
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "10,100,500"))
@@ -291,10 +342,19 @@ def main() -> int:
             results["audit"].append(row)
             results[str(size)] = row
             print(
-                f"N={size:4d}  audit {row['audit_s']:7.2f}s  floor {row['floor_s']:7.2f}s  ratio {row['ratio']:.3f}  "
+                f"N={size:4d}  audit {row['audit_s']:7.2f}s  floor {row['floor_s']:7.2f}s  ratio {row['ratio']:.3f} "
+                f"(CPU {row['controller_cpu_ratio']:.3f})  "
                 f"cmd/host {row['commands_per_host_audit']:.2f}  req/host {row['requests_per_host_audit']:.1f} "
-                f"(floor {row['requests_per_host_floor']:.1f})  peak RSS {row['controller_peak_rss_mb']:.0f} MB  "
+                f"(floor {row['requests_per_host_floor']:.1f})  peak RSS {row['controller_peak_rss_mb']:.0f} MB "
+                f"(main process {row['controller_main_peak_rss_mb']:.0f} MB)  "
                 f"lab CPU {row['lab_cpu_share_audit']:.0%}",
+                flush=True,
+            )
+        results["memory_per_added_host_mb"] = _memory_growth(results["audit"])
+        for step in results["memory_per_added_host_mb"]:
+            print(
+                f"memory per added host, {step['from_hosts']} → {step['to_hosts']} hosts: main process "
+                f"{step['main_process']:.2f} MB, with the forks {step['with_forks']:.2f} MB",
                 flush=True,
             )
         if args.remediation_hosts:

@@ -43,7 +43,9 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
         "requests_per_host_audit",
         "requests_per_host_floor",
         "controller_peak_rss_mb",
+        "controller_cpu_ratio",
     }
+    assert row["controller_peak_rss_mb"] > 50 and row["controller_cpu_ratio"] > 0  # measured, not left at zero
     assert row["commands_per_host_audit"] == 1.0  # the audit is one command per host: a count, not a timing
     assert set(results["remediation"]) >= {"hosts", "wall_s", "wire_bytes_per_package_byte"}
     # Byte counts, not timings. A push carries base64 text inside WinRM's base64 stdin (16/9 before any envelope); a
