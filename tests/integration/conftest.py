@@ -16,7 +16,7 @@ import pytest
 import yaml
 from fault_matrix import pytest_runtest_makereport, pytest_terminal_summary  # noqa: F401  (hooks: the matrix table)
 
-from winlab.samples import DEFAULTS, W7, W2003  # noqa: F401  (re-exported for the tests)
+from winlab.samples import DEFAULTS, VISTA, W7, W2003  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -44,6 +44,10 @@ class Lab:
 
         log = self.state_dir / "hosts" / host / "commands.jsonl"
         return [json.loads(line)["argv"] for line in log.read_text().splitlines()] if log.exists() else []
+
+    def programs(self, host: str, since: int = 0) -> list[str]:
+        """The program of each simple command the host ran after the first `since` (lower case)."""
+        return [argv[0].lower() for argv in self.commands(host)[since:]]
 
 
 def _parse_inventory(path: Path) -> dict[str, LabHost]:
@@ -146,3 +150,10 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("packages")
     assert run_ansible("winlab", "packages", str(out)).returncode == 0
     return out
+
+
+def remediate(lab: Lab, hosts: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """playbooks/remediate.yml on some of the lab's hosts (volsnap_hosts)."""
+    return run_ansible(
+        "ansible-playbook", "-i", str(lab.inventory), "playbooks/remediate.yml", "-e", f"volsnap_hosts={hosts}", *extra
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, W7, W2003, Lab, run_ansible
+from conftest import DEFAULTS, W7, W2003, Lab, remediate, run_ansible
 from fault_matrix import fault
 from spnego._ntlm_raw.crypto import ntowfv1
 
@@ -43,12 +43,6 @@ def lab(lab_factory: Any) -> Lab:
     )
 
 
-def remediate(lab: Lab, hosts: str, *extra: str) -> Any:
-    return run_ansible(
-        "ansible-playbook", "-i", str(lab.inventory), "playbooks/remediate.yml", "-e", f"volsnap_hosts={hosts}", *extra
-    )
-
-
 def raw(lab: Lab, host: str, command: str) -> str:
     done = run_ansible("ansible", "-i", str(lab.inventory), host, "-m", "raw", "-a", command)
     return done.stdout
@@ -56,10 +50,6 @@ def raw(lab: Lab, host: str, command: str) -> str:
 
 def rows(directory: Path) -> dict[str, Any]:
     return json.loads((directory / "report.json").read_text())["hosts"]  # type: ignore[no-any-return]
-
-
-def tools(lab: Lab, host: str, since: int = 0) -> list[str]:
-    return [argv[0].lower() for argv in lab.commands(host)[since:]]
 
 
 def injected(lab: Lab, host: str) -> list[list[str]]:
@@ -85,16 +75,16 @@ def test_cut_connections_leave_nothing_half_done_and_a_rerun_completes(
     assert "the connection was cut while dism" in report["cut-install"]["reason"], report["cut-install"]
     assert "the connection was cut while sending" in report["cut-transfer"]["reason"], report["cut-transfer"]
     for host in ("cut-transfer", "cut-install"):
-        assert "shutdown" not in tools(lab, host), host  # no restart scheduled
+        assert "shutdown" not in lab.programs(host), host  # no restart scheduled
         temp = raw(lab, host, r"dir /b C:\Windows\Temp")
         assert "winfix-volsnap" not in temp and ".msu" not in temp, (host, temp)  # no lock, no work folder, no file
-    assert "dism.exe" not in tools(lab, "cut-transfer")  # nothing installed from a partial package
-    assert tools(lab, "cut-install").count("dism.exe") == 1  # the installer ran to its end during the cut
+    assert "dism.exe" not in lab.programs("cut-transfer")  # nothing installed from a partial package
+    assert lab.programs("cut-install").count("dism.exe") == 1  # the installer ran to its end during the cut
     second = remediate(lab, "cut-transfer,cut-install", *args)
     assert second.returncode == 0, second.stdout[-3000:]
     assert {rows(tmp_path)[h]["status"] for h in ("cut-transfer", "cut-install")} == {"compliant"}
     # The installer had finished during the cut: the rerun restarted the host and did not install again.
-    assert tools(lab, "cut-install").count("dism.exe") == 1
+    assert lab.programs("cut-install").count("dism.exe") == 1
 
 
 @fault("restart-never-returns")
@@ -134,7 +124,7 @@ def test_a_package_for_another_architecture_is_reported_not_applicable(lab: Lab,
     )
     assert done.returncode != 0
     assert "not applicable" in done.stdout and "0x800f081e" in done.stdout.lower(), done.stdout[-3000:]
-    assert "shutdown" not in tools(lab, "wrong-package")
+    assert "shutdown" not in lab.programs("wrong-package")
 
 
 @fault("missing-package")
@@ -144,13 +134,13 @@ def test_a_missing_package_is_named_and_nothing_is_sent(lab: Lab, tmp_path: Path
     done = remediate(lab, "missing-package", "-e", f"volsnap_package_dir={tmp_path}", "-e", "volsnap_restart=now")
     assert done.returncode != 0
     assert f"package Windows6.1-KB2748349-x64.msu is not in {tmp_path}" in done.stdout
-    assert not {"mkdir", "findstr", "dism.exe", "shutdown"} & set(tools(lab, "missing-package", before))
+    assert not {"mkdir", "findstr", "dism.exe", "shutdown"} & set(lab.programs("missing-package", before))
 
 
 def _probe_tools(lab: Lab, host: str) -> set[str]:
     before = len(lab.commands(host))
     assert run_ansible("ansible", "-i", str(lab.inventory), host, "-m", "winfix.volsnap.volsnap_facts").returncode == 0
-    return set(tools(lab, host, before))
+    return set(lab.programs(host, before))
 
 
 def _module(lab: Lab, host: str, module: str, args: str) -> Any:
@@ -190,7 +180,7 @@ def test_hostile_user_variables_are_quoted_or_refused_before_anything_is_sent(
         before = len(lab.commands("inj7"))
         done = remediate(lab, "inj7", "-e", f"volsnap_package_dir={packages}", *extra)
         assert done.returncode != 0 and "nothing was sent" in done.stdout, (variable, done.stdout[-2000:])
-        assert set(tools(lab, "inj7", before)) <= probe, (variable, tools(lab, "inj7", before))
+        assert set(lab.programs("inj7", before)) <= probe, (variable, lab.programs("inj7", before))
     for args in (
         f"mode=delay delay=900000 force=true task_name='x\" & echo {MARK} & \"'",
         f"mode=delay delay=60 force=true comment='x\" & echo {MARK} & \"'",
@@ -200,7 +190,7 @@ def test_hostile_user_variables_are_quoted_or_refused_before_anything_is_sent(
         before = len(lab.commands("inj2003"))
         done = _module(lab, "inj2003", "volsnap_restart", args)
         assert done.returncode != 0, (args, done.stdout[-2000:])
-        assert set(tools(lab, "inj2003", before)) <= probe, (args, tools(lab, "inj2003", before))
+        assert set(lab.programs("inj2003", before)) <= probe, (args, lab.programs("inj2003", before))
     # Quotable metacharacters in a package name: carried inside quotes, the update installs, nothing else runs.
     hostile_dir = tmp_path / "hostile & packages"
     shutil.copytree(packages, hostile_dir)

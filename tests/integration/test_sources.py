@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, W7, Lab, run_ansible
+from conftest import DEFAULTS, W7, Lab, remediate, run_ansible
 
 FAST = {"restart_takes_s": 1}
 SOURCES_HOSTS = ("url-ok", "url-missing", "share-missing")
@@ -44,31 +44,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def remediate(lab: Lab, host: str, packages: Path, *extra: str) -> Any:
-    return run_ansible(
-        "ansible-playbook",
-        "-i",
-        str(lab.inventory),
-        "playbooks/remediate.yml",
-        "-e",
-        f"volsnap_hosts={host}",
-        "-e",
-        f"volsnap_package_dir={packages}",  # its SHA256SUMS
-        "-e",
-        "volsnap_restart=now",
-        *extra,
-    )
-
-
-def tools(lab: Lab, host: str) -> list[str]:
-    return [argv[0].lower() for argv in lab.commands(host)]
+def remediate_now(lab: Lab, host: str, packages: Path, *extra: str) -> Any:
+    # volsnap_package_dir: its SHA256SUMS, whatever the source
+    return remediate(lab, host, "-e", f"volsnap_package_dir={packages}", "-e", "volsnap_restart=now", *extra)
 
 
 def test_hosts_download_the_package_and_nothing_is_pushed(lab: Lab, packages: Path, serve: Any) -> None:
     url = serve(packages)
-    done = remediate(lab, "url-ok", packages, "-e", "volsnap_package_source=url", "-e", f"volsnap_package_url={url}")
+    done = remediate_now(
+        lab, "url-ok", packages, "-e", "volsnap_package_source=url", "-e", f"volsnap_package_url={url}"
+    )
     assert done.returncode == 0, done.stdout[-3000:]
-    ran = tools(lab, "url-ok")
+    ran = lab.programs("url-ok")
     assert "certutil" in ran and "findstr" not in ran and ran.count("dism.exe") == 1
     after = run_ansible("ansible", "-i", str(lab.inventory), "url-ok", "-o", "-m", "winfix.volsnap.volsnap_facts")
     assert '"status": "compliant"' in after.stdout, after.stdout[-2000:]
@@ -78,16 +65,16 @@ def test_a_download_that_fails_is_named_and_nothing_is_installed(
     lab: Lab, packages: Path, serve: Any, tmp_path: Path
 ) -> None:
     url = serve(tmp_path)  # an empty folder: 404 for every package
-    done = remediate(
+    done = remediate_now(
         lab, "url-missing", packages, "-e", "volsnap_package_source=url", "-e", f"volsnap_package_url={url}"
     )
     assert done.returncode != 0
     assert f"downloading {url}Windows6.1-KB2748349-x64.msu failed" in done.stdout, done.stdout[-3000:]
-    assert not {"dism.exe", "shutdown"} & set(tools(lab, "url-missing"))
+    assert not {"dism.exe", "shutdown"} & set(lab.programs("url-missing"))
 
 
 def test_a_copy_from_a_missing_folder_is_named_and_nothing_is_installed(lab: Lab, packages: Path) -> None:
-    done = remediate(
+    done = remediate_now(
         lab,
         "share-missing",
         packages,
@@ -100,4 +87,4 @@ def test_a_copy_from_a_missing_folder_is_named_and_nothing_is_installed(lab: Lab
     assert r'copying the package from "C:\no-such-folder\Windows6.1-KB2748349-x64.msu" failed' in done.stdout, (
         done.stdout[-3000:]
     )
-    assert not {"dism.exe", "shutdown"} & set(tools(lab, "share-missing"))
+    assert not {"dism.exe", "shutdown"} & set(lab.programs("share-missing"))

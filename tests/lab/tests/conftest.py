@@ -12,7 +12,7 @@ import pytest
 import winrm
 
 from winlab.profile import load_config
-from winlab.samples import PASSWORD, W2003  # noqa: F401  (re-exported for the tests)
+from winlab.samples import PASSWORD, VISTA, W2003  # noqa: F401  (re-exported for the tests)
 from winlab.server import LabServer
 
 W7: dict[str, Any] = {}  # the profile defaults are a Windows 7 RTM host

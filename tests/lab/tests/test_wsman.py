@@ -8,21 +8,14 @@ import time
 import pytest
 import requests
 import winrm
-from conftest import W2003, RunningLab
+from conftest import VISTA, W2003, RunningLab
 from winrm.exceptions import InvalidCredentialsError, WSManFaultError
 
 from winlab.stats import read_stats
 
 PROFILES = {
     "w2003-x86": W2003,
-    "vista-sp2": {
-        "product_name": "Windows Vista (TM) Business",
-        "current_version": "6.0",
-        "build": 6002,
-        "csd_version": "Service Pack 2",
-        "volsnap_version": "6.0.6002.18005",
-        "powershell": None,
-    },
+    "vista-sp2": VISTA,
     "w2008-ia64": {
         "product_name": "Windows Server (R) 2008 Enterprise",
         "current_version": "6.0",

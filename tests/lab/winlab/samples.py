@@ -16,6 +16,15 @@ W7: dict[str, Any] = {
     "volsnap_version": "6.1.7600.16385",
     "powershell": "2.0",
 }
+VISTA: dict[str, Any] = {
+    **W7,
+    "product_name": "Windows Vista (TM) Business",
+    "current_version": "6.0",
+    "build": 6002,
+    "csd_version": "Service Pack 2",
+    "volsnap_version": "6.0.6002.18005",
+    "powershell": None,
+}
 W2003: dict[str, Any] = {
     "product_name": "Microsoft Windows Server 2003",
     "current_version": "5.2",
