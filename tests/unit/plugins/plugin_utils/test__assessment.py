@@ -192,7 +192,7 @@ FIELD = [
 
 
 @pytest.mark.parametrize(
-    ("host", "version", "status", "branch", "required"), FIELD, ids=[f"{h.build}-{v}" for h, v, *_ in FIELD]
+    ("host", "version", "status", "branch", "required"), FIELD, ids=[f"{h.build}-{v}" for h, v, *_rest in FIELD]
 )
 def test_field_versions(host: Host, version: str, status: Status, branch: str, required: str | None) -> None:
     result = assess(parse_probe(probe_output(replace(host, volsnap_version=version))))
@@ -376,7 +376,7 @@ UNSEEN = [
 ]
 
 
-@pytest.mark.parametrize(("host", "product", "status"), UNSEEN, ids=[h.product_name for h, *_ in UNSEEN])
+@pytest.mark.parametrize(("host", "product", "status"), UNSEEN, ids=[h.product_name for h, *_rest in UNSEEN])
 def test_unfamiliar_product_names_never_decide(host: Host, product: str, status: Status) -> None:
     result = assess(parse_probe(probe_output(host)))
     assert (result.product, result.status) == (product, status), result.reason
