@@ -40,7 +40,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._versions import (
 
 CATALOG_OVERRIDES_VAR = "volsnap_catalog_overrides"
 _ENTRY_KEYS = ("line", "from", "to", "branch", "fixed", "included", "prerequisite")
-_MEANING_KEYS = ("fixed", "included", "prerequisite")
+_MEANING = {"fixed": Meaning.THRESHOLD, "included": Meaning.INCLUDED, "prerequisite": Meaning.PREREQUISITE}
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/+-]{0,31}$")
 _FOUR_PART = re.compile(r"^\d{1,5}\.\d{1,5}\.\d{1,5}\.\d{1,5}$")
 
@@ -110,7 +110,7 @@ def _rule(family: Family, entry: object, path: str, problems: list[str]) -> Vers
         problems.append(
             f"{path}.branch: {_show(branch)} must be a short label (letters, digits, space . _ / + -), e.g. LDR"
         )
-    given = [key for key in _MEANING_KEYS if key in entry]
+    given = [key for key in _MEANING if key in entry]
     if len(given) != 1:
         problems.append(f"{path}: needs exactly one of fixed, included or prerequisite (found {len(given)})")
     fixed = _version(entry["fixed"], f"{path}.fixed", problems) if "fixed" in entry else None
@@ -126,9 +126,6 @@ def _rule(family: Family, entry: object, path: str, problems: list[str]) -> Vers
         problems.append(f"{path}.fixed: {fixed} is not inside the entry's own range {rule.describe()}")
         return None
     return replace(rule, fixed=fixed)
-
-
-_MEANING = {"fixed": Meaning.THRESHOLD, "included": Meaning.INCLUDED, "prerequisite": Meaning.PREREQUISITE}
 
 
 def _line(family: Family, value: object, path: str, problems: list[str]) -> KernelLine | None:

@@ -142,6 +142,10 @@ def test_a_valid_override_changes_the_verdict(lab_factory: Any) -> None:
     assert after.returncode == 0, after.stdout[-2000:]
     assert '"status": "vulnerable"' in after.stdout and '"branch": "rollup"' in after.stdout
     assert "volsnap_catalog_overrides.vista_2008.branches[0]" in after.stdout
+    verify = run_ansible(
+        "ansible", "-i", str(lab.inventory), "all", "-o", "-m", "winfix.volsnap.volsnap_verify", "-e", json.dumps(VALID)
+    )
+    assert verify.returncode != 0 and "not fixed: vulnerable: volsnap.sys 6.0.6002.24202 (rollup)" in verify.stdout
 
 
 @pytest.mark.parametrize(
