@@ -41,6 +41,15 @@ notes:
   - The assessment is made from version ordering and servicing-branch ranges (GDR/LDR), not from an exact list,
     so versions the article never lists are judged correctly; a host whose data fits no rule is C(unknown), with
     the reason.
+  - 'The version rules (docs/versions.md in the collection) can be extended without editing code: the host variable
+    C(volsnap_catalog_overrides), set at any inventory level or with C(-e), adds or replaces ranges of a family
+    (C(2003), C(vista_2008), C(7_2008r2)). Each entry of C(<family>.branches) has C(line) (the first three numbers of
+    the C(volsnap.sys) version), C(from) and C(to) (revisions, both included; defaults 0 and 99999), C(branch) (a
+    label) and exactly one of C(fixed) (the first fixed version), C(included: true) (fixed whatever the revision) or
+    C(prerequisite) (what must be installed first). Entries are checked in order before the built-in rules.'
+  - Every module of the collection reads C(volsnap_catalog_overrides) from the host's variables (it is templated only
+    when set) and validates it before anything is sent to the host; a bad entry fails the task naming the host, the
+    entry's path (for example C(volsnap_catalog_overrides.vista_2008.branches[0].fixed)) and what is wrong.
 seealso:
   - module: winfix.volsnap.volsnap_update
   - module: winfix.volsnap.volsnap_verify
@@ -56,6 +65,16 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ inventory_hostname }}: {{ ansible_facts.volsnap.assessment.reason }}"
   when: ansible_facts.volsnap.assessment.status == 'vulnerable'
+
+# A site rule for versions the collection does not know: a host variable every module reads (group_vars, host_vars,
+# play vars or -e). Here the merged rollup line of Server 2008 SP2 must be at 6.0.6002.24300 or later.
+- name: Assess with a site rule
+  winfix.volsnap.volsnap_facts:
+  vars:
+    volsnap_catalog_overrides:
+      vista_2008:
+        branches:
+          - {line: "6.0.6002", from: 24000, to: 99999, branch: rollup, fixed: "6.0.6002.24300"}
 """
 
 RETURN = r"""
@@ -88,6 +107,24 @@ ansible_facts:
               description: One line saying why.
               type: str
               sample: volsnap.sys 6.1.7600.16385 (GDR) is below 6.1.7600.17122
+            product:
+              description: The canonical product (C(Windows Server 2008), C(Windows 7), ...), told by build and
+                ProductType; a name outside the article for other hosts.
+              type: str
+              sample: Windows Server 2008 R2
+            edition:
+              description: The host's own naming, ProductName (EditionID, InstallationType); shown, never decisive.
+              type: str
+              sample: Hyper-V Server 2008 R2 (ServerHyperCore, Server Core)
+            branch:
+              description: The servicing line of the installed C(volsnap.sys) (C(GDR), C(LDR), C(SP1), C(6003),
+                C(single), C(pre-SP2), or a label from C(volsnap_catalog_overrides)).
+              type: str
+              sample: GDR
+            required_version:
+              description: The first fixed version on that line, when the line has a threshold.
+              type: str
+              sample: 6.1.7600.17122
             package:
               description: The update package file name the host needs, if any.
               type: str

@@ -70,6 +70,9 @@ attributes:
 notes:
   - A restart is required after the update; this module only reports it (O(ignore:restart_required)). Use
     M(winfix.volsnap.volsnap_restart).
+  - The host variable C(volsnap_catalog_overrides) (version rules added or replaced, see
+    M(winfix.volsnap.volsnap_facts)) is read from the host's variables and validated before anything is sent; a bad
+    entry fails the task naming the host and the entry.
 seealso:
   - module: winfix.volsnap.volsnap_restart
 author:

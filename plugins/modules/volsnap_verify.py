@@ -34,6 +34,10 @@ attributes:
     support: full
     platforms: windows
     description: Windows hosts reached through a cmd.exe shell.
+notes:
+  - The host variable C(volsnap_catalog_overrides) (version rules added or replaced, see
+    M(winfix.volsnap.volsnap_facts)) is read from the host's variables and validated before anything is sent; a bad
+    entry fails the task naming the host and the entry.
 seealso:
   - module: winfix.volsnap.volsnap_facts
 author:

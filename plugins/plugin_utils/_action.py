@@ -19,8 +19,14 @@ from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, assess
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._catalog import CatalogOverrides
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import quote_path
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._overrides import (
+    CATALOG_OVERRIDES_VAR,
+    CatalogOverrideError,
+    parse_catalog_overrides,
+)
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import parse_probe, probe_command
 
 LOCK_NAME = "winfix-volsnap.lock"
@@ -40,6 +46,7 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
 
     TRANSFERS_FILES = False
     argument_spec: ClassVar[Mapping[str, Any]] = MappingProxyType({})  # each action sets its own
+    catalog_overrides: CatalogOverrides = MappingProxyType({})
 
     def start(
         self, tmp: Any, task_vars: dict[str, Any] | None
@@ -49,6 +56,7 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         self._package_names_from_vars(task_vars or {})
         args: dict[str, Any] = self.validate_argument_spec(argument_spec=dict(self.argument_spec))[1]
         self.check_arguments(args)
+        self.catalog_overrides = self._catalog_overrides_from_vars(task_vars or {})
         facts, assessment = self.probe(args.get("package_names"))
         return result, args, facts, assessment
 
@@ -59,6 +67,18 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         wanted = "package_names" in self.argument_spec and "package_names" not in self._task.args
         if wanted and task_vars.get(PACKAGE_NAMES_VAR) is not None:
             self._task.args["package_names"] = self._templar.template(task_vars[PACKAGE_NAMES_VAR])
+
+    def _catalog_overrides_from_vars(self, task_vars: Mapping[str, Any]) -> CatalogOverrides:
+        """The host variable volsnap_catalog_overrides, validated before anything is sent to the host. Read here,
+        and templated only when set, for the same reason as volsnap_package_names (no template per host)."""
+        raw = task_vars.get(CATALOG_OVERRIDES_VAR)
+        if raw is None:
+            return MappingProxyType({})
+        try:
+            return parse_catalog_overrides(self._templar.template(raw))
+        except CatalogOverrideError as error:
+            host = task_vars.get("inventory_hostname", "this host")
+            raise AnsibleActionFail(f"{host}: {error}; nothing was sent") from None
 
     def check_arguments(self, args: dict[str, Any]) -> None:
         """Refuse values that cannot reach cmd.exe safely, before anything is sent to the host (per action)."""
@@ -71,7 +91,7 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         """ONE command, one round trip: everything the assessment needs."""
         result = self.cmd(probe_command())
         facts = parse_probe(result.stdout)
-        return facts, assess(facts, package_names)
+        return facts, assess(facts, package_names, self.catalog_overrides)
 
     def temp_root(self, facts: HostFacts) -> str:
         return (facts.system_root or DEFAULT_ROOT) + "\\Temp"

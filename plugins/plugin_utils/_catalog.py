@@ -1,9 +1,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The article's table (KB2748349) as data: products, kernel lines, prerequisites, thresholds, packages.
+"""The article's table (KB2748349) as data: families, their version rules, products, packages.
 
-Source: Microsoft KB2748349 (revision 4.0, 2013-03-18), "File information" and "Prerequisites"; the branch revision
-ranges and package naming pattern are from ../shared/reference/legacy-windows.md §1-2 (consistent with the article,
-not a Microsoft table, hence kept as data that can change).
+Sources: Microsoft KB2748349 (revision 4.0, 2013-03-18), "File information" and "Prerequisites", for the thresholds
+and packages; the version lines the article never lists (the 6.0.6002 merged rollup line, build 6003, later 2003
+and 7601 revisions) and the package naming pattern are explained with their public sources in docs/versions.md.
+They are data that can change: users extend or replace rules with `volsnap_catalog_overrides` (_overrides.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._versions import (
     Branch,
     FileVersion,
-    RevisionRange,
+    KernelLine,
+    Meaning,
+    VersionRule,
 )
 
 KB = "KB2748349"
@@ -22,19 +25,30 @@ ARCHES = ("x86", "AMD64", "IA64")
 # How Microsoft spells the architecture in package file names.
 _PACKAGE_ARCH = {"x86": "x86", "AMD64": "x64", "IA64": "ia64"}
 
+MAX_REVISION = 99999  # the largest revision a file version can carry here (five digits)
+CatalogOverrides = Mapping[str, tuple[VersionRule, ...]]  # family key → the user's rules, checked first
+
 
 @dataclass(frozen=True)
 class Family:
     """Products serviced by one package per architecture."""
 
     key: str  # "2003" | "vista_2008" | "7_2008r2"
-    kernel_line: tuple[int, int, int]
-    required_service_pack: int  # the article's prerequisite
-    thresholds: Mapping[Branch, FileVersion]  # first fixed version per branch
-    ranges: tuple[RevisionRange, ...]  # how a revision maps to a branch
+    kernel: tuple[int, int]  # major.minor of every file line of the family: (6, 0)
+    os_builds: frozenset[int]  # CurrentBuildNumber of the family's hosts
+    rules: tuple[VersionRule, ...]  # volsnap.sys version → branch and meaning
+    required_service_pack: int  # the article's prerequisite (the rules tell pre-SP files apart by version)
     installer: str  # "update_exe" | "pkgmgr" | "dism"
-    fix_included_in_sp1: bool
     restart_required: bool = True  # "You must restart the computer after you apply this update."
+
+    @property
+    def thresholds(self) -> Mapping[str, FileVersion]:
+        """First fixed version per branch (the article's table)."""
+        return {rule.branch: rule.fixed for rule in self.rules if rule.fixed is not None}
+
+    def holds(self, line: KernelLine) -> bool:
+        """Whether a file line belongs to this family (an older or newer build of it does)."""
+        return line[:2] == self.kernel
 
 
 @dataclass(frozen=True)
@@ -49,42 +63,65 @@ def _v(text: str) -> FileVersion:
     return FileVersion(*(int(part) for part in text.split(".")))
 
 
+def _threshold(line: KernelLine, low: int, high: int, branch: Branch, fixed: str) -> VersionRule:
+    return VersionRule(line, low, high, branch, Meaning.THRESHOLD, fixed=_v(fixed))
+
+
+def _included(line: KernelLine, branch: Branch) -> VersionRule:
+    return VersionRule(line, 0, MAX_REVISION, branch, Meaning.INCLUDED)
+
+
+def _needs(line: KernelLine, high: int, service_pack: str) -> VersionRule:
+    return VersionRule(line, 0, high, Branch.PRE_SP, Meaning.PREREQUISITE, prerequisite=service_pack)
+
+
+# docs/versions.md gives the sources of each rule.
 FAMILIES: Mapping[str, Family] = {
     "2003": Family(
         key="2003",
-        kernel_line=(5, 2, 3790),
+        kernel=(5, 2),
+        os_builds=frozenset({3790}),
+        rules=(
+            _needs((5, 2, 3790), 3958, "Service Pack 2"),  # SP2 shipped 5.2.3790.3959
+            _threshold((5, 2, 3790), 3959, MAX_REVISION, Branch.SINGLE, "5.2.3790.5059"),
+        ),
         required_service_pack=2,
-        thresholds={Branch.SINGLE: _v("5.2.3790.5059")},
-        ranges=(RevisionRange((5, 2, 3790), 0, 99999, Branch.SINGLE),),
         installer="update_exe",
-        fix_included_in_sp1=False,
     ),
     "vista_2008": Family(
         key="vista_2008",
-        kernel_line=(6, 0, 6002),
-        required_service_pack=2,
-        thresholds={Branch.GDR: _v("6.0.6002.18679"), Branch.LDR: _v("6.0.6002.22913")},
-        ranges=(
-            RevisionRange((6, 0, 6002), 18000, 19999, Branch.GDR),
-            RevisionRange((6, 0, 6002), 22000, 23999, Branch.LDR),
+        kernel=(6, 0),
+        os_builds=frozenset({6000, 6001, 6002, 6003}),
+        rules=(
+            _needs((6, 0, 6000), MAX_REVISION, "Service Pack 2"),  # RTM files
+            _needs((6, 0, 6001), MAX_REVISION, "Service Pack 2"),  # SP1 files
+            _threshold((6, 0, 6002), 18000, 19999, Branch.GDR, "6.0.6002.18679"),
+            # LDR (22xxx, 23xxx) and the merged monthly-rollup line that followed it (24xxx)
+            _threshold((6, 0, 6002), 20000, MAX_REVISION, Branch.LDR, "6.0.6002.22913"),
+            _included((6, 0, 6003), Branch.B6003),  # since April 2019: later than every 6002 line
         ),
+        required_service_pack=2,
         installer="pkgmgr",
-        fix_included_in_sp1=False,
     ),
     "7_2008r2": Family(
         key="7_2008r2",
-        kernel_line=(6, 1, 7600),
-        required_service_pack=0,
-        thresholds={Branch.GDR: _v("6.1.7600.17122"), Branch.LDR: _v("6.1.7600.21320")},
-        ranges=(
-            RevisionRange((6, 1, 7600), 16000, 17999, Branch.GDR),
-            RevisionRange((6, 1, 7600), 20000, 21999, Branch.LDR),
-            RevisionRange((6, 1, 7601), 0, 99999, Branch.SP1),
+        kernel=(6, 1),
+        os_builds=frozenset({7600, 7601}),
+        rules=(
+            _threshold((6, 1, 7600), 0, 19999, Branch.GDR, "6.1.7600.17122"),
+            _threshold((6, 1, 7600), 20000, MAX_REVISION, Branch.LDR, "6.1.7600.21320"),  # 21000: the LDR trap
+            _included((6, 1, 7601), Branch.SP1),  # "The fix is included in Windows 7 SP1 and 2008 R2 SP1"
         ),
+        required_service_pack=0,
         installer="dism",
-        fix_included_in_sp1=True,
     ),
 }
+
+
+def rules_for(family: Family, overrides: CatalogOverrides | None = None) -> tuple[VersionRule, ...]:
+    """The user's rules for the family first (they add or replace ranges), then the built-in ones."""
+    return tuple((overrides or {}).get(family.key, ())) + family.rules
+
 
 PRODUCTS: Mapping[str, Product] = {
     p.name: p
@@ -118,70 +155,3 @@ def package_name(family: str, arch: str, overrides: Mapping[str, str] | None = N
     if overrides and package_key(family, arch) in overrides:
         return overrides[package_key(family, arch)]
     return DEFAULT_PACKAGES.get((family, arch))
-
-
-@dataclass(frozen=True)
-class Identification:
-    """What product a host runs, or why it is outside the article."""
-
-    product: str | None  # a PRODUCTS key when in scope
-    label: str  # human name, also for products outside the article
-    in_scope: bool
-    reason: str = ""
-
-
-def _outside(label: str) -> Identification:
-    return Identification(None, label, in_scope=False, reason=f"{label} is not affected (not listed in {KB})")
-
-
-def identify_product(
-    current_version: str | None,
-    build: int | None,
-    product_type: str | None,
-    product_name: str | None,
-) -> Identification | None:
-    """Tell the product from CurrentVersion, CurrentBuildNumber and ProductType; None when the data cannot tell.
-
-    Build numbers decide, because CurrentVersion stops at 6.3 on Windows 10 and later. ProductName is only used to
-    tell Windows XP x64 (5.2.3790, a client) from Server 2003 when ProductType is missing.
-    """
-    if build is None:
-        return None
-    server = _is_server(product_type, product_name)
-    if build < 2600 or current_version == "5.0":
-        return _outside("Windows 2000 or earlier")
-    if build < 3790:
-        return _outside("Windows XP")
-    if build == 3790:
-        if server is False:
-            return _outside("Windows XP Professional x64 Edition")
-        return Identification("Windows Server 2003", "Windows Server 2003", in_scope=True)
-    if 6000 <= build <= 6003:
-        if server is None:
-            return None
-        name = "Windows Server 2008" if server else "Windows Vista"
-        return Identification(name, name, in_scope=True)
-    if build in (7600, 7601):
-        if server is None:
-            return None
-        name = "Windows Server 2008 R2" if server else "Windows 7"
-        return Identification(name, name, in_scope=True)
-    if build == 9200:
-        return _outside("Windows Server 2012" if server else "Windows 8")
-    if build == 9600:
-        return _outside("Windows Server 2012 R2" if server else "Windows 8.1")
-    if build >= 10240:
-        return _outside("Windows Server 2016 or later" if server else "Windows 10 or later")
-    return None
-
-
-def _is_server(product_type: str | None, product_name: str | None) -> bool | None:
-    if product_type:
-        kind = product_type.strip().lower()
-        if kind == "winnt":
-            return False
-        if kind in ("servernt", "lanmannt"):
-            return True
-    if product_name:
-        return "server" in product_name.lower()
-    return None

@@ -1,4 +1,7 @@
-"""Installers: expand, dism, pkgmgr, the 2003 update .exe and its uninstaller (legacy-windows.md §4).
+"""Installers: expand, dism, pkgmgr, the 2003 update .exe and its uninstaller.
+
+Sources: Microsoft KB934307 (.msu contents, expand), KB928636 and TechNet cc749465 (pkgmgr), DISM's documented
+options, KB262841 and KB832475 (update.exe switches), and KB2748349's "File information" (which file per branch).
 
 A package is applied from its content (the manifest inside), never from its name: another product family or
 architecture is "not applicable", a second install "already installed", a corrupt one fails with the installer's
@@ -36,18 +39,26 @@ def host_family(machine: Machine) -> str | None:
 
 
 def host_branch(machine: Machine) -> str | None:
-    """GDR/LDR from the installed volsnap.sys revision (same ranges the collection uses); 2003 has one branch."""
-    if host_family(machine) == "2003":
-        return "single"
+    """The branch whose fixed file the package would install, from the installed volsnap.sys version, or None when
+    the package has nothing for this host.
+
+    The article's "File information" tables: one 2003 file (SP2 only), a GDR and an LDR file per 6.0.6002 and
+    6.1.7600 architecture; KB824684 (GDR/LDR terminology): a hotfix keeps a file on the branch it is on. Revision
+    ranges as in docs/versions.md: 6.0.6002 GDR 18000-19999, LDR (and the merged rollup line, 24xxx) from 20000;
+    6.1.7600 GDR below 20000, LDR from 20000; 2003 SP2 files from 3959. Strict elsewhere (None = not applicable):
+    pre-SP2 files (6.0.6000, 6.0.6001, 2003 below 3959), 6.0.6003 files (later than every 6002 line), 7601 (SP1).
+    """
     version = machine.volsnap_version() or ""
     try:
-        revision = int(version.split(".")[3])
+        line, revision = version.rsplit(".", 1)[0], int(version.split(".")[3])
     except (IndexError, ValueError):
         return None
-    if 16000 <= revision <= 19999:
-        return "GDR"
-    if 20000 <= revision <= 23999:
-        return "LDR"
+    if line == "5.2.3790":
+        return "single" if revision >= 3959 else None
+    if line == "6.0.6002":
+        return "GDR" if 18000 <= revision <= 19999 else "LDR" if revision >= 20000 else None
+    if line == "6.1.7600":
+        return "GDR" if revision < 20000 else "LDR"
     return None
 
 
@@ -60,11 +71,19 @@ def apply(machine: Machine, manifest: Manifest) -> int:
         return NOT_APPLICABLE
     if machine.profile.build == 7601:  # the fix is part of SP1: the RTM update does not apply
         return NOT_APPLICABLE
+    # Windows XP x64 (5.2.3790, WinNT) is not listed by the article: whether the 2003 x64 package installs there is
+    # unconfirmed, so the lab refuses it (the collection never sends it: it decides such hosts not_applicable).
+    if manifest.family == "2003" and machine.profile.product_type == "WinNT":
+        return NOT_APPLICABLE
     if machine.kb_installed(KB):
         return ALREADY_INSTALLED
+    # A build 6003 host still carrying a 6002 file gets the fixed file of that file's branch, as a 6002 host does.
+    # Unconfirmed (no public record of this 2012 package on a 6003 host); 6.0.6003 files are refused above.
     branch = host_branch(machine)
     target = manifest.versions.get(branch or "")
-    if target is None:
+    # A file already at or above the fix is never downgraded; refused (strict: a superseded package's answer from
+    # pkgmgr / dism / update.exe is not attested, and "not applicable" is the least convenient one).
+    if target is None or _version_key(machine.volsnap_version()) >= _version_key(target):
         return NOT_APPLICABLE
     current = machine.files.read(VOLSNAP)
     machine.staged_files[VOLSNAP] = ((current.data if current else b"MZ"), target)
@@ -72,6 +91,13 @@ def apply(machine: Machine, manifest: Manifest) -> int:
     machine.set_reboot_pending()
     machine.log_event(f"installed {KB} ({branch} {target}); restart pending")
     return SUCCESS_RESTART
+
+
+def _version_key(version: str | None) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in (version or "").split("."))
+    except ValueError:
+        return ()
 
 
 def remove(machine: Machine) -> int:
@@ -182,7 +208,7 @@ def _dism_error(ctx: ToolContext, code: int, text: str) -> int:
 
 @register_tool("pkgmgr")
 def pkgmgr(ctx: ToolContext) -> int:
-    # pkgmgr prints nothing with /quiet; the exit code is the whole answer (legacy-windows.md §4).
+    # pkgmgr prints nothing with /quiet; the exit code is the whole answer (TechNet cc749465, KB928636).
     options = _options(ctx.argv)
     source = ctx.resolve(options.get("m", ""))
     if ctx.machine.files.is_dir(source):

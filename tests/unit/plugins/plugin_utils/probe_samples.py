@@ -1,6 +1,6 @@
 """Builders of probe output in the real shapes of each tool, for table-driven tests.
 
-Shapes (../shared/reference/legacy-windows.md §3, from Microsoft's reg.exe / wmic / vssadmin output as published):
+Shapes (Microsoft's reg.exe / wmic / vssadmin output as published; see the .source files beside the fixtures):
 - reg.exe on Vista and later: "\\r\\n", the key, then "    Name    REG_TYPE    data" lines, a blank line at the end.
 - reg.exe 3.0 on XP/2003: "\\r\\n! REG.EXE VERSION 3.0\\r\\n\\r\\n", the key, then tab-separated value lines.
 - wmic /value: blank lines around "Key=Value" lines that end in "\\r\\r\\n"; values padded with spaces.
@@ -61,7 +61,7 @@ class Host:
     current_version: str = "6.1"
     build: int = 7600
     csd_version: str | None = None
-    product_type: str = "WinNT"
+    product_type: str | None = "WinNT"  # None: the ProductOptions value is missing (reg exits 1)
     edition_id: str | None = "Professional"
     installation_type: str | None = None
     arch: str = "AMD64"
@@ -115,8 +115,10 @@ def probe_output(host: Host) -> str:
             reg(
                 r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ProductOptions",
                 [("ProductType", "REG_SZ", host.product_type)],
-            ),
-            True,
+            )
+            if host.product_type
+            else missing,
+            host.product_type is not None,
         ),
         section(
             "arch",

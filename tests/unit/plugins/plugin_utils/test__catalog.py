@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import pytest
-
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._catalog import (
     DEFAULT_PACKAGES,
     FAMILIES,
     PRODUCTS,
-    identify_product,
     package_name,
+    rules_for,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._versions import Meaning, VersionRule
 
 
 def test_every_product_architecture_has_a_default_package() -> None:
@@ -40,29 +39,20 @@ def test_thresholds_from_the_article() -> None:
     assert {str(v) for v in FAMILIES["2003"].thresholds.values()} == {"5.2.3790.5059"}
 
 
-@pytest.mark.parametrize(
-    ("current", "build", "ptype", "name", "product", "in_scope"),
-    [
-        ("5.2", 3790, "ServerNT", "Microsoft Windows Server 2003", "Windows Server 2003", True),
-        ("5.2", 3790, "WinNT", "Microsoft Windows XP", None, False),  # XP x64 shares the build
-        ("6.0", 6002, "WinNT", "Windows Vista (TM) Business", "Windows Vista", True),
-        ("6.0", 6002, "LanmanNT", "Windows Server (R) 2008 Standard", "Windows Server 2008", True),
-        ("6.1", 7600, "WinNT", "Windows 7 Professional", "Windows 7", True),
-        ("6.1", 7601, "ServerNT", "Windows Server 2008 R2 Standard", "Windows Server 2008 R2", True),
-        ("6.3", 19045, "WinNT", "Windows 10 Pro", None, False),  # Windows 10 says 6.3
-        ("6.3", 9600, "ServerNT", "Windows Server 2012 R2", None, False),
-        ("6.2", 9200, "WinNT", "Windows 8", None, False),
-        ("5.1", 2600, "WinNT", "Microsoft Windows XP", None, False),
-        ("5.0", 2195, "ServerNT", "Windows 2000", None, False),
-    ],
-)
-def test_identify_product(current: str, build: int, ptype: str, name: str, product: str | None, in_scope: bool) -> None:
-    found = identify_product(current, build, ptype, name)
-    assert found is not None
-    assert (found.product, found.in_scope) == (product, in_scope)
+def test_every_built_in_rule_sits_on_a_line_of_its_family_and_rules_do_not_overlap() -> None:
+    for family in FAMILIES.values():
+        for index, rule in enumerate(family.rules):
+            assert family.holds(rule.line), rule
+            assert rule.low <= rule.high
+            if rule.fixed is not None:
+                assert rule.fixed.kernel_line == rule.line and rule.low <= rule.fixed.revision <= rule.high
+            for other in family.rules[index + 1 :]:
+                assert other.line != rule.line or other.low > rule.high or rule.low > other.high, (rule, other)
 
 
-def test_identify_needs_a_build_and_client_server() -> None:
-    assert identify_product("6.1", None, "WinNT", "Windows 7") is None
-    assert identify_product("6.1", 7600, None, None) is None
-    assert identify_product("6.1", 8000, "WinNT", "?") is None
+def test_user_rules_come_before_the_built_in_ones() -> None:
+    family = FAMILIES["vista_2008"]
+    mine = VersionRule((6, 0, 6002), 24000, 24999, "rollup", Meaning.INCLUDED, origin="mine")
+    assert rules_for(family, {"vista_2008": (mine,)}) == (mine, *family.rules)
+    assert rules_for(family, {"2003": (mine,)}) == family.rules
+    assert rules_for(family) == family.rules
