@@ -153,12 +153,20 @@ def _assess_version(facts: HostFacts, family: Family, rules: tuple[VersionRule, 
         )
         return replace(draft, status=Status.PREREQUISITE_MISSING, reason=reason)
     note = _origin(rule) + (f"{builds} (judged by the file)" if builds else "")
-    if facts.service_pack is not None and facts.service_pack < family.required_service_pack:
-        note += f"; CSDVersion says {facts.csd_version or 'no service pack'!r}, older than the file"
     if rule.meaning is Meaning.INCLUDED or rule.fixed is None:
         reason = f"volsnap.sys {version} ({rule.branch}) already includes the fix{note}"
         return replace(draft, status=Status.COMPLIANT, reason=reason)
-    return _against_threshold(facts, version, rule, replace(draft, required_version=str(rule.fixed)), note)
+    draft = replace(draft, required_version=str(rule.fixed))
+    if version < rule.fixed and facts.service_pack is not None and facts.service_pack < family.required_service_pack:
+        # The file needs the fix, and the article's prerequisite is the service pack the OS reports (CSDVersion):
+        # the service pack comes first, whatever the file's line suggests.
+        reason = (
+            f"volsnap.sys {version} is below {rule.fixed}, and {product} needs Service Pack "
+            f"{family.required_service_pack} before {KB}: CSDVersion says {facts.csd_version or 'no service pack'!r}"
+            f"{note}"
+        )
+        return replace(draft, status=Status.PREREQUISITE_MISSING, reason=reason)
+    return _against_threshold(facts, version, rule, draft, note)
 
 
 def _origin(rule: VersionRule) -> str:

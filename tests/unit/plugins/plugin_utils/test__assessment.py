@@ -223,10 +223,15 @@ def test_pre_sp2_file_with_an_odd_csd_version_says_both() -> None:
     assert "Service Pack 2" in reason and "6.0.6001.18000" in reason and "CSDVersion says 'Service Pack 2'" in reason
 
 
-def test_csd_version_older_than_the_file_is_mentioned_but_the_file_decides() -> None:
+def test_an_older_service_pack_than_required_comes_first_when_the_file_needs_the_fix() -> None:
     status, reason = _assess(replace(W2003, csd_version="Service Pack 1"))  # with an SP2-level 5.2.3790.4000
-    assert status is Status.VULNERABLE
-    assert "CSDVersion says 'Service Pack 1'" in reason
+    assert status is Status.PREREQUISITE_MISSING
+    assert "CSDVersion says 'Service Pack 1'" in reason and "5.2.3790.5059" in reason
+
+
+def test_a_fixed_file_is_compliant_whatever_the_service_pack_says() -> None:
+    status, _reason = _assess(replace(W2003, csd_version="Service Pack 1", volsnap_version="5.2.3790.5059"))
+    assert status is Status.COMPLIANT
 
 
 @pytest.mark.parametrize(
