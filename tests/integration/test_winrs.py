@@ -143,7 +143,15 @@ def test_failures_name_host_endpoint_and_transport(lab: Lab, name: str, options:
 
 @pytest.mark.fault("timeout")
 def test_slow_host_within_the_timeout_works(lab: Lab) -> None:
-    assert connection(lab, "slow", read_timeout=10).exec_command("ver")[0] == 0
+    assert connection(lab, "slow", operation_timeout=5, read_timeout=10).exec_command("ver")[0] == 0
+    assert connection(lab, "slow").exec_command("ver")[0] == 0  # read timeout: the operation timeout (20) + 10
+
+
+def test_a_read_timeout_not_above_the_operation_timeout_is_refused_before_connecting(lab: Lab) -> None:
+    before = len(lab.commands("w7"))
+    with pytest.raises(AnsibleError, match=r"read_timeout_sec \(10\) must be above .*operation_timeout_sec \(20\)"):
+        connection(lab, "w7", read_timeout=10).exec_command("ver")
+    assert len(lab.commands("w7")) == before
 
 
 @pytest.mark.fault("secrets")
