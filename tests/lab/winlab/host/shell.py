@@ -35,7 +35,7 @@ def _environment(machine: Machine, user: str) -> dict[str, str]:
 
 
 class LabCommand:
-    """Starts when stdin is closed, or at the first Receive when no stdin was ever sent (pywinrm's run_cmd).
+    """Runs when stdin is closed, or at the first Receive when no stdin was ever sent (pywinrm's run_cmd).
 
     A command matching the profile's fault `command_takes_s` then runs that many real seconds without output, and its
     effect happens at its end: at the first Receive or host tick after it (Machine.tick), unless it was ended first.
@@ -63,6 +63,8 @@ class LabCommand:
         self.sent_stdin = True
         self.stdin += data
         self.stdin_closed = self.stdin_closed or end
+        if self.stdin_closed and self.ends_at is None and self.takes_s > 0:
+            self._start()  # a quiet command's time runs from here, with or without a Receive
 
     def receive(self) -> ReceiveChunk | None:
         self.shell.check_alive()
