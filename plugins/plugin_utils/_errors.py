@@ -38,8 +38,8 @@ class LeftOnHost(AnsibleActionFail):  # type: ignore[misc]
         super().__init__(
             f"{cause}; left in place because the command may still be running: {' and '.join(left)}. "
             "The installer may still be running on the host; a later run will find the lock and refuse until it is "
-            "removed. Once the installer has ended (its log is in the work folder), remove the lock folder and run "
-            "again (README: long-running commands)"
+            "removed. Once the installer has ended (see its log on the host), remove the lock folder and run again "
+            "(README: long-running commands)"
         )
 
     def leaving(self, what: str) -> LeftOnHost:
