@@ -192,7 +192,7 @@ class FakeProtocol:
 
     def open_shell(self, **kwargs: Any) -> str:
         self.calls.append(("open_shell", kwargs))
-        return f"SHELL{len(self.calls)}"
+        return f"SHELL{self.names().count('open_shell')}"
 
     def run_command(self, shell_id: str, command: str, console_mode_stdin: bool = True) -> str:
         self.calls.append(("run_command", (shell_id, command, console_mode_stdin)))
@@ -217,7 +217,7 @@ class FakeProtocol:
         self.calls.append(("close_shell", shell_id))
 
     def names(self) -> list[str]:
-        return [name for name, _ in self.calls]
+        return [name for name, _args in self.calls]
 
 
 def connected(protocol: FakeProtocol, variables: dict[str, Any] | None = None) -> Any:
@@ -231,7 +231,7 @@ def connected(protocol: FakeProtocol, variables: dict[str, Any] | None = None) -
 
 def test_a_quiet_command_is_waited_for_through_operation_timeouts() -> None:
     protocol = FakeProtocol(quiet_receives=5)
-    rc, stdout, _ = connected(protocol).exec_command("dism.exe /online /add-package /quiet")
+    rc, stdout, _stderr = connected(protocol).exec_command("dism.exe /online /add-package /quiet")
     assert (rc, stdout) == (0, b"done\r\n")
     assert protocol.names().count("receive") == 6
 
@@ -246,17 +246,19 @@ def test_past_command_timeout_the_command_is_left_running_and_named(monkeypatch:
     assert "http://192.0.2.10:5985/wsman (transport ntlm)" in message and "ansible_winrs_command_timeout" in message
     assert isinstance(caught.value, AnsibleConnectionFailure)
     assert "signal_terminate" not in protocol.names()  # not stopped
-    conn.close()
-    assert "close_shell" not in protocol.names()  # deleting the shell would end the command with it
-    conn = connected(protocol)  # a later command runs in a new shell
     protocol.quiet_receives = 0
-    assert conn.exec_command("ver")[0] == 0
+    assert conn.exec_command("ver")[0] == 0  # a later command runs in a new shell
+    shells = [args for name, args in protocol.calls if name == "run_command"]
+    assert [shell for shell, _line, _console in shells] == ["SHELL1", "SHELL2"]
+    conn.close()
+    # Deleting the first shell would end the installer with it: only the new one is closed.
+    assert [args for name, args in protocol.calls if name == "close_shell"] == ["SHELL2"]
 
 
 def test_a_long_command_is_reported_at_v(monkeypatch: pytest.MonkeyPatch) -> None:
     from ansible.utils.display import Display
 
-    import ansible_collections.winfix.volsnap.plugins.connection.winrs as winrs
+    from ansible_collections.winfix.volsnap.plugins.connection import winrs
 
     notes: list[str] = []
     monkeypatch.setattr(Display, "v", lambda self, msg, host=None: notes.append(msg))
