@@ -48,6 +48,23 @@ ROWS = (
         "`timed out`, naming endpoint and transport; a slow host within the timeout works",
     ),
     Row(
+        "quiet-installer",
+        "installer silent for several operation timeouts (the host answers each Receive with w:TimedOut)",
+        "the connection asks again until it ends; the host ends `compliant`",
+    ),
+    Row(
+        "command-timeout",
+        "installer still running at `ansible_winrs_command_timeout`",
+        "the host fails naming the installer, endpoint and limit; it is not stopped; the lock and the work folder are "
+        "left in place and named; nothing is restarted; a later run refuses on the lock",
+    ),
+    Row(
+        "request-size",
+        "requests above the host's 150 KB MaxEnvelopeSizekb (the lab refuses them with HTTP 413)",
+        "every request fits, message encryption included; a `transfer_chunk_size` that cannot fit is refused before "
+        "anything is sent",
+    ),
+    Row(
         "cut-mid-transfer",
         "connection cut while the package is sent",
         "nothing under the final name, nothing installed or restarted; a rerun completes the job",
@@ -103,6 +120,11 @@ ROWS = (
         "user variables (package folder and names, URL, host path, restart time and delay) with "
         '`& | < > ^ " % !` and spaces',
         "quoted correctly or refused before anything is sent; no extra command runs on the host",
+    ),
+    Row(
+        "cmd-quotes",
+        "command lines that start with a quote (the 2003 installer), through cmd.exe /c's quote rule",
+        "each runs exactly as written, and nothing else runs",
     ),
     Row(
         "report-markup",

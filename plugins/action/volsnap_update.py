@@ -24,6 +24,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
     check_file_name,
     quote_path,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
     Plan,
     Result,
@@ -194,6 +195,8 @@ class ActionModule(VolsnapAction):
         if local is not None:
             try:  # checked with SHA-256 on the host, then renamed: a cut leaves nothing under the final name
                 self._connection.put_file(local, plan.package_path)
+            except CommandStillRunning:
+                raise  # not a cut: the command may still be running (see _action.removed_afterwards)
             except AnsibleConnectionFailure as error:
                 raise AnsibleActionFail(
                     f"the connection was cut while sending {plan.package_path}; nothing was installed or "
@@ -232,6 +235,8 @@ class ActionModule(VolsnapAction):
         for step in plan.steps:
             try:
                 done = self.cmd(step.command)
+            except CommandStillRunning:
+                raise  # not a cut: the installer may still be running (see _action.removed_afterwards)
             except AnsibleConnectionFailure as error:
                 if not step.is_installer:
                     raise

@@ -9,10 +9,25 @@ description:
   - The Windows Remote Shell (WinRS) over WS-Management, through pywinrm. Commands run in the host's C(cmd.exe),
     opened in its OEM code page, so hosts without PowerShell (Windows Server 2003, Vista, Server 2008, 2008 Server
     Core) can be reached. C(ansible.builtin.raw) works through it.
-  - Reads the same inventory variables as P(ansible.builtin.winrm#connection), so an existing Windows inventory works by
-    setting C(ansible_connection=winfix.volsnap.winrs).
+  - Reads the inventory variables of P(ansible.builtin.winrm#connection) listed below, and passes every other
+    C(ansible_winrm_<name>) variable to pywinrm's C(winrm.Protocol) as ansible-core's winrm connection does, when
+    C(<name>) is an argument of the installed pywinrm's C(Protocol) (for example C(ansible_winrm_send_cbt),
+    C(ansible_winrm_proxy), C(ansible_winrm_kerberos_delegation), C(ansible_winrm_kerberos_hostname_override),
+    C(ansible_winrm_credssp_disable_tlsv1_2)); any other is reported with a warning and not used. C(send_cbt),
+    C(kerberos_delegation) and C(credssp_disable_tlsv1_2) given as text (C(false) in an INI inventory) are read as
+    booleans.
+  - What you send is what runs. WinRS runs every command through C(cmd.exe /c), which strips the first and the last
+    quote of a line that starts with a quote (C(cmd /?)); so a line that starts with a quote is sent inside one more
+    pair of quotes, which is exactly what cmd strips. Lines longer than cmd's 8191 characters are refused.
+  - A command that prints nothing for O(operation_timeout) seconds is normal (a quiet installer); the host answers
+    each wait with the WS-Management fault w:TimedOut and the connection asks again, until the command ends or
+    O(command_timeout) passes. At C(-v) a long command is reported every 30 seconds. Past O(command_timeout) the task
+    fails naming the command, the endpoint and the limit; the command is not stopped (no terminate signal, the shell
+    is not deleted), because stopping an installer half-way is worse than letting it finish.
   - Files move with cmd-only tools (C(findstr), C(certutil)); every transfer is checked with SHA-256 on the host and
-    lands under its final name only when the hashes match.
+    lands under its final name only when the hashes match. Commands that get stdin are started with console-mode stdin
+    off (C(WINRS_CONSOLEMODE_STDIN=FALSE)), as ansible-core does, and each request stays within the 150 KB a host
+    accepts by default (MaxEnvelopeSizekb), message encryption included.
 author:
   - winfix.volsnap maintainers (@winfix)
 requirements:
@@ -67,7 +82,7 @@ options:
       - name: ansible_winrm_path
   transport:
     description:
-      - How to authenticate. C(ntlm) and C(kerberos) encrypt messages over HTTP (see O(message_encryption)).
+      - How to authenticate. C(ntlm), C(kerberos) and C(credssp) encrypt messages over HTTP (see O(message_encryption)).
       - C(basic) sends the password in every request; use it only over C(https).
     type: str
     default: ntlm
@@ -107,25 +122,31 @@ options:
     vars:
       - name: ansible_winrm_cert_key_pem
   connection_timeout:
-    description: Seconds to wait for the endpoint to answer at all.
+    description:
+      - As in P(ansible.builtin.winrm#connection), despite its name it sets both timeouts below when given, overriding
+        them - O(operation_timeout) to this value and O(read_timeout) to 10 seconds more.
     type: int
-    default: 30
     vars:
       - name: ansible_winrm_connection_timeout
   read_timeout:
-    description: Seconds to wait for one HTTP answer; must be above O(operation_timeout).
+    description:
+      - Seconds to wait for one HTTP answer (pywinrm's C(read_timeout_sec)); must be above O(operation_timeout).
+        Defaults to O(operation_timeout) plus 10.
     type: int
-    default: 30
     vars:
       - name: ansible_winrm_read_timeout_sec
   operation_timeout:
-    description: Seconds the host may hold one WinRM operation (a Receive that waits for output).
+    description:
+      - Seconds the host may hold one WinRM operation (pywinrm's C(operation_timeout_sec)), in particular a Receive
+        that waits for the output of a quiet command; the host then answers w:TimedOut and the connection asks again.
     type: int
     default: 20
     vars:
       - name: ansible_winrm_operation_timeout_sec
   command_timeout:
-    description: Seconds one command may run before the connection gives up on it.
+    description:
+      - Seconds one command may run before the task fails. The command is left running on the host (see the
+        description); the work folder and the lock of a C(volsnap_update) task are left in place and named.
     type: int
     default: 1800
     vars:
@@ -139,27 +160,37 @@ options:
     vars:
       - name: ansible_winrs_codepage
   transfer_chunk_size:
-    description: Bytes of base64 text per stdin message during a transfer (below the host's 150 KB envelope limit).
+    description:
+      - Bytes of stdin per WinRM Send during a transfer. Defaults to the most that fits in one 150 KB request
+        (MaxEnvelopeSizekb) with the transport's message encryption; a larger value is refused before anything is sent.
     type: int
-    default: 98304
     vars:
       - name: ansible_winrs_transfer_chunk_size
 """
 
 import hashlib
+import inspect
 import os
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError, AnsibleFileNotFound
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.connection import ConnectionBase
 from ansible.plugins.loader import shell_loader
 from ansible.utils.display import Display
 
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import UnsafeArgumentError
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
+    UnsafeArgumentError,
+    check_cmd_line_length,
+    for_cmd_c,
+    program_of,
+)
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._envelope import ChunkSizeError, pieces, stdin_chunk
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning, WinrsFailure
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     base64_lines,
     decode_certutil_text,
@@ -172,7 +203,7 @@ try:
     import requests.exceptions
     import winrm
     from winrm.exceptions import (
-        InvalidCredentialsError,
+        AuthenticationError,
         WinRMError,
         WinRMOperationTimeoutError,
         WinRMTransportError,
@@ -185,11 +216,40 @@ except ImportError as error:  # pragma: no cover - reported when the connection 
     HAS_WINRM = False
     WINRM_IMPORT_ERROR = error
 
+# Authentication failures raised by the transports' own libraries (each optional, as in pywinrm).
+_AUTH_ERRORS: tuple[type[BaseException], ...] = ()
+try:
+    from spnego.exceptions import SpnegoError
+
+    _AUTH_ERRORS += (SpnegoError,)
+except ImportError:  # pragma: no cover
+    pass
+try:
+    from requests_credssp.exceptions import AuthenticationException as CredSSPAuthError
+    from requests_credssp.exceptions import NTStatusException
+
+    _AUTH_ERRORS += (CredSSPAuthError, NTStatusException)
+except ImportError:  # pragma: no cover
+    CredSSPAuthError = None
+try:
+    from winrm.vendor.requests_kerberos.exceptions import KerberosExchangeError, MutualAuthenticationError
+
+    _AUTH_ERRORS += (KerberosExchangeError, MutualAuthenticationError)
+except ImportError:  # pragma: no cover
+    pass
+
 display = Display()
 T = TypeVar("T")
 _QUOTA_FAULT = 2150859174  # too many shells for this user: re-create ours
 _SHELL_GONE = 2150858843  # the shell is gone (host restarted): re-create ours
 _PROGRESS_FROM = 1024 * 1024
+_STILL_RUNNING_EVERY_S = 30  # how often -v reports a command that is still running
+_READ_TIMEOUT_MARGIN_S = 10  # read timeout above the operation timeout, as ansible-core's connection_timeout does
+# ansible-core's winrm connection: extras it never passes to pywinrm (they are its own, or given explicitly).
+_NOT_PASSED = frozenset({"self", "endpoint", "transport", "username", "password", "scheme", "path"}) | frozenset(
+    {"kinit_mode", "kinit_cmd"}
+)
+_BOOLEAN_EXTRAS = frozenset({"send_cbt", "kerberos_delegation", "credssp_disable_tlsv1_2"})
 
 
 class Connection(ConnectionBase):
@@ -200,6 +260,7 @@ class Connection(ConnectionBase):
     allow_executable = False
     has_pipelining = False
     allow_extras = True
+    _extras_prefix = "winrm"  # ansible_winrm_* variables that are not options reach pywinrm (get_option("_extras"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._shell_type = "cmd"
@@ -228,26 +289,57 @@ class Connection(ConnectionBase):
         if self._connected:
             return self
         self._endpoint = self._build_endpoint()
-        self._protocol = winrm.Protocol(
-            endpoint=self._endpoint,
-            transport=self.get_option("transport"),
-            username=self.get_option("remote_user"),
-            password=self.get_option("remote_password"),
-            server_cert_validation=self.get_option("server_cert_validation"),
-            ca_trust_path=self.get_option("ca_trust_path") or "legacy_requests",
-            cert_pem=self.get_option("cert_pem"),
-            cert_key_pem=self.get_option("cert_key_pem"),
-            message_encryption=self.get_option("message_encryption"),
-            read_timeout_sec=max(self.get_option("read_timeout"), self.get_option("operation_timeout") + 1),
-            operation_timeout_sec=self.get_option("operation_timeout"),
-        )
-        self._protocol.transport.connect_timeout = self.get_option("connection_timeout")
+        kwargs = self.protocol_kwargs()
+        self._protocol = self._call("setting up the WinRM client", lambda: winrm.Protocol(**kwargs))
         display.vvv(
             f"WINRS CONNECT {self._where()} as {self.get_option('remote_user')}", host=self._play_context.remote_addr
         )
         self._open_shell()
         self._connected = True
         return self
+
+    def protocol_kwargs(self) -> dict[str, Any]:
+        """The arguments of winrm.Protocol: this plugin's options, then every ansible_winrm_* extra that the installed
+        pywinrm's Protocol accepts (ansible-core's rule: the same names, the same warning for the others), then
+        connection_timeout, which sets both timeouts as in ansible-core."""
+        operation_timeout = self.get_option("operation_timeout")
+        read_timeout = self.get_option("read_timeout") or operation_timeout + _READ_TIMEOUT_MARGIN_S
+        kwargs: dict[str, Any] = {
+            "endpoint": self._endpoint or self._build_endpoint(),
+            "transport": self.get_option("transport"),
+            "username": self.get_option("remote_user"),
+            "password": self.get_option("remote_password"),
+            "server_cert_validation": self.get_option("server_cert_validation"),
+            "ca_trust_path": self.get_option("ca_trust_path") or "legacy_requests",
+            "cert_pem": self.get_option("cert_pem"),
+            "cert_key_pem": self.get_option("cert_key_pem"),
+            "message_encryption": self.get_option("message_encryption"),
+        }
+        kwargs.update(self._extras_for(winrm.Protocol))
+        connection_timeout = self.get_option("connection_timeout")
+        if connection_timeout:
+            operation_timeout, read_timeout = connection_timeout, connection_timeout + _READ_TIMEOUT_MARGIN_S
+        if read_timeout <= operation_timeout:
+            raise AnsibleError(
+                f"winrs: {self._where()}: ansible_winrm_read_timeout_sec ({read_timeout}) must be above "
+                f"ansible_winrm_operation_timeout_sec ({operation_timeout}): the host may hold a request that long"
+            )
+        kwargs.update(operation_timeout_sec=operation_timeout, read_timeout_sec=read_timeout)
+        return kwargs
+
+    def _extras_for(self, protocol_class: Any) -> dict[str, Any]:
+        extras: dict[str, Any] = self._options.get("_extras") or {}  # set by Ansible from the host's variables
+        accepted = set(inspect.getfullargspec(protocol_class.__init__).args) | _NOT_PASSED
+        names = {name.removeprefix("ansible_winrm_"): name for name in extras}
+        for name in sorted(set(names) - accepted):
+            display.warning(
+                f"ansible_winrm_{name} unsupported by pywinrm (is an up-to-date version of pywinrm installed?)"
+            )
+        passed = {}
+        for name in sorted((set(names) & accepted) - _NOT_PASSED):
+            value = extras[names[name]]
+            passed[name] = boolean(value, strict=False) if name in _BOOLEAN_EXTRAS and isinstance(value, str) else value
+        return passed
 
     def _open_shell(self) -> None:
         self._shell_id = self._call(
@@ -256,57 +348,47 @@ class Connection(ConnectionBase):
         )
 
     def _call(self, doing: str, action: Callable[[], T]) -> T:
-        """Run one pywinrm call, turning its failures into errors an operator can act on (and never a secret)."""
+        """Run one pywinrm call; any failure becomes an AnsibleConnectionFailure naming the endpoint, the transport and
+        what was being done (never a secret)."""
         try:
             return action()
-        except InvalidCredentialsError as error:
-            raise AnsibleConnectionFailure(
-                f"winrs: {self._where()}: authentication failed while {doing}: the user name or password was "
-                "rejected, or the host does not accept this transport"
+        except Exception as error:  # every library below pywinrm has its own exceptions: none may reach the user raw
+            raise WinrsFailure(
+                f"winrs: {self._where()}: {self._redact(_describe(error, doing, self.get_option('operation_timeout')))}"
             ) from error
-        except requests.exceptions.SSLError as error:
-            raise AnsibleConnectionFailure(
-                f"winrs: {self._where()}: TLS failure while {doing} ({type(error).__name__}); check "
-                "ansible_winrm_ca_trust_path, or see the README on hosts that only speak TLS 1.0"
-            ) from error
-        except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout) as error:
-            raise AnsibleConnectionFailure(
-                f"winrs: {self._where()}: timed out while {doing} ({type(error).__name__})"
-            ) from error
-        except requests.exceptions.ConnectionError as error:
-            raise AnsibleConnectionFailure(
-                f"winrs: {self._where()}: cannot reach the WinRM endpoint while {doing}: the connection was "
-                "refused, reset or the host is down"
-            ) from error
-        except WSManFaultError as error:
-            raise AnsibleConnectionFailure(
-                f"winrs: {self._where()}: the host refused while {doing}: WS-Management fault "
-                f"{error.wsman_fault_code}: {error.reason}"
-            ) from error
-        except WinRMTransportError as error:
-            raise AnsibleConnectionFailure(
-                f"winrs: {self._where()}: the endpoint answered HTTP {error.code} while {doing} (the connection "
-                "may have been cut and re-opened without its authentication)"
-            ) from error
-        except WinRMError as error:
-            raise AnsibleConnectionFailure(f"winrs: {self._where()}: WinRM error while {doing}: {error}") from error
+
+    def _redact(self, text: str) -> str:
+        password = self.get_option("remote_password")
+        return text.replace(password, "********") if password else text
 
     # -- commands -------------------------------------------------------------------------------------------------
     def exec_command(self, cmd: str, in_data: bytes | None = None, sudoable: bool = True) -> tuple[int, bytes, bytes]:
         super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
         display.vvv(f"WINRS EXEC {cmd}", host=self._play_context.remote_addr)
-        pieces = iter([in_data]) if in_data else None
-        rc, stdout, stderr = self._run(cmd, pieces)
+        stdin = pieces(in_data, self._chunk_size()) if in_data else None
+        rc, stdout, stderr = self._run(cmd, stdin)
         codec = _codec(self.get_option("codepage"))
         # Ansible decodes command output as UTF-8: hand it text decoded from the shell's code page.
         return rc, stdout.decode(codec, "replace").encode("utf-8"), stderr.decode(codec, "replace").encode("utf-8")
 
+    def _chunk_size(self) -> int:
+        try:
+            return stdin_chunk(self.get_option("transport"), self.get_option("transfer_chunk_size"))
+        except ChunkSizeError as error:
+            raise AnsibleError(f"winrs: {self._where()}: {error}; nothing was sent") from None
+
     def _run(
-        self, cmd: str, stdin: Iterator[bytes] | None = None, progress: Callable[[int], None] | None = None
+        self, cmd: str, stdin: Iterable[bytes] | None = None, progress: Callable[[int], None] | None = None
     ) -> tuple[int, bytes, bytes]:
         """One command in the shared shell: stdin streamed (or closed at once), output gathered, the command
         cleaned up. A shell lost to a restart or the shell quota is re-created once."""
+        try:
+            check_cmd_line_length(for_cmd_c(cmd))
+        except UnsafeArgumentError as error:
+            raise AnsibleError(f"winrs: {self._where()}: {error}; nothing was sent") from None
         self._connect()
+        if self._shell_id is None:  # the last shell was left to a command still running in it
+            self._open_shell()
         try:
             return self._run_once(cmd, stdin, progress)
         except _ShellLost:
@@ -318,26 +400,30 @@ class Connection(ConnectionBase):
             return self._run_once(cmd, None, progress)
 
     def _run_once(
-        self, cmd: str, stdin: Iterator[bytes] | None, progress: Callable[[int], None] | None
+        self, cmd: str, stdin: Iterable[bytes] | None, progress: Callable[[int], None] | None
     ) -> tuple[int, bytes, bytes]:
         protocol, shell_id = self._protocol, self._shell_id
+        program = program_of(cmd)
+        line = for_cmd_c(cmd)  # what cmd.exe /c turns back into cmd
+        console_mode = stdin is None  # ansible-core: console-mode stdin off for every command it streams stdin to
         try:
-            command_id = self._call("starting a command", lambda: protocol.run_command(shell_id, cmd))
+            command_id = self._call(
+                f"starting {program}",
+                lambda: protocol.run_command(shell_id, line, console_mode_stdin=console_mode),
+            )
         except AnsibleConnectionFailure as error:
             cause = error.__cause__
             if isinstance(cause, WSManFaultError) and cause.wsman_fault_code in (_QUOTA_FAULT, _SHELL_GONE):
                 raise _ShellLost() from error
             raise
+        parts = list(stdin) if stdin is not None else [b""]
         sent = 0
-        pieces = list(stdin) if stdin is not None else []
-        for index, piece in enumerate(pieces):
-            self._send(command_id, piece, last=index == len(pieces) - 1)
+        for index, piece in enumerate(parts):
+            self._send(command_id, piece, last=index == len(parts) - 1)
             sent += len(piece)
-            if progress:
+            if progress and piece:
                 progress(sent)
-        if not pieces:
-            self._send(command_id, b"", True)
-        stdout, stderr, rc = self._gather(command_id)
+        stdout, stderr, rc = self._gather(command_id, program)
         try:
             protocol.cleanup_command(shell_id, command_id)
         except Exception as error:  # the command finished; a failed cleanup (e.g. a restart began) is not an error
@@ -346,30 +432,52 @@ class Connection(ConnectionBase):
 
     def _send(self, command_id: str, data: bytes, last: bool) -> None:
         protocol, shell_id = self._protocol, self._shell_id
-        self._call("sending input", lambda: protocol.send_command_input(shell_id, command_id, data, end=last))
 
-    def _gather(self, command_id: str) -> tuple[bytes, bytes, int]:
-        deadline = time.monotonic() + self.get_option("command_timeout")
+        def send() -> None:
+            try:
+                protocol.send_command_input(shell_id, command_id, data, end=last)
+            except WinRMOperationTimeoutError:
+                # ansible-core: a busy host may time out a Send it still processes; go on, the output tells.
+                display.warning(f"winrs: {self._where()}: the host timed out a stdin message; going on")
+
+        self._call("sending input", send)
+
+    def _gather(self, command_id: str, program: str) -> tuple[bytes, bytes, int]:
+        """Receive until the command is done. A Receive that ends with w:TimedOut (the command printed nothing within
+        operation_timeout, [MS-WSMV] 3.1.4.14) is answered with the next Receive, until command_timeout."""
+        protocol, shell_id = self._protocol, self._shell_id
+        limit = self.get_option("command_timeout")
+        started = time.monotonic()
+        next_note = started + _STILL_RUNNING_EVERY_S
         out: list[bytes] = []
         err: list[bytes] = []
-        while True:
+
+        def receive() -> tuple[bytes, bytes, int, bool] | None:
             try:
-                stdout, stderr, rc, done = self._call(
-                    "reading output", lambda: self._protocol.get_command_output_raw(self._shell_id, command_id)
+                return protocol.get_command_output_raw(shell_id, command_id)  # type: ignore[no-any-return]
+            except WinRMOperationTimeoutError:
+                return None  # no output yet
+
+        while True:
+            chunk = self._call(f"reading the output of {program}", receive)
+            if chunk is not None:
+                stdout, stderr, rc, done = chunk
+                out.append(stdout)
+                err.append(stderr)
+                if done:
+                    return b"".join(out), b"".join(err), rc
+            now = time.monotonic()
+            if now - started >= limit:
+                self._shell_id = None  # deleting the shell would end the command with it: leave both alone
+                raise CommandStillRunning(
+                    f"winrs: {self._where()}: {program} was still running after {limit} s, the limit set by "
+                    f"ansible_winrs_command_timeout; it was not stopped and may still be changing the host",
+                    program,
+                    limit,
                 )
-            except AnsibleConnectionFailure as error:
-                if isinstance(error.__cause__, WinRMOperationTimeoutError):
-                    if time.monotonic() > deadline:
-                        limit = self.get_option("command_timeout")
-                        raise AnsibleConnectionFailure(
-                            f"winrs: {self._where()}: the command ran longer than {limit} s"
-                        ) from None
-                    continue
-                raise
-            out.append(stdout)
-            err.append(stderr)
-            if done:
-                return b"".join(out), b"".join(err), rc
+            if now >= next_note:
+                display.v(f"{program} still running after {int(now - started)} s", host=self._play_context.remote_addr)
+                next_note += _STILL_RUNNING_EVERY_S
 
     # -- files ----------------------------------------------------------------------------------------------------
     def put_file(self, in_path: str, out_path: str) -> None:
@@ -380,17 +488,17 @@ class Connection(ConnectionBase):
             plan = upload_plan(out_path, secrets.token_hex(4))
         except UnsafeArgumentError as error:
             raise AnsibleError(f"winrs: {self._where()}: refusing to send to {out_path!r}: {error}") from None
+        chunk = self._chunk_size()
         with open(in_path, "rb") as handle:
             data = handle.read()
         expected = hashlib.sha256(data).hexdigest()
         display.vvv(f"WINRS PUT {in_path} TO {out_path} ({len(data)} bytes)", host=self._play_context.remote_addr)
         committed = False
+        leave_staging = False  # a command still working on the staging files keeps them
         try:
             if data:
                 report = self._progress_reporter(len(data), out_path) if len(data) > _PROGRESS_FROM else None
-                rc, _output, stderr = self._run(
-                    plan.receive_command(), base64_lines(data, self.get_option("transfer_chunk_size")), report
-                )
+                rc, _output, stderr = self._run(plan.receive_command(), base64_lines(data, chunk), report)
             else:
                 rc, _output, stderr = self._run(plan.empty_file_command())
             self._check(rc, stderr, f"writing the staging file for {out_path}")
@@ -406,8 +514,12 @@ class Connection(ConnectionBase):
             rc, _output, stderr = self._run(plan.commit_command())
             self._check(rc, stderr, f"moving the checked file onto {out_path}")
             committed = True
+        except CommandStillRunning:
+            leave_staging = True
+            raise
         finally:
-            self._cleanup(plan.cleanup_command(), committed)
+            if not leave_staging:
+                self._cleanup(plan.cleanup_command(), committed)
 
     def _progress_reporter(self, total: int, target: str) -> Callable[[int], None]:
         encoded_total = (total + 2) // 3 * 4 * 78 // 76
@@ -481,6 +593,57 @@ class Connection(ConnectionBase):
 
 class _ShellLost(Exception):
     pass
+
+
+def _describe(error: BaseException, doing: str, operation_timeout: int) -> str:
+    """What went wrong, for an operator: the kind of failure, what was being done, and what to check."""
+    name = type(error).__name__
+    no_credssp = "did not response CredSSP" in str(error)
+    if CredSSPAuthError is not None and isinstance(error, CredSSPAuthError) and no_credssp:
+        # requests_credssp: "The server did not response CredSSP being an available authentication method - actual: …"
+        offered = str(error).rpartition("actual:")[2].strip(" '")
+        return (
+            f"authentication failed while {doing}: the host does not offer CredSSP (it offers {offered or 'nothing'}); "
+            "enable CredSSP on the host's WinRM service or choose another ansible_winrm_transport"
+        )
+    if isinstance(error, (AuthenticationError, *_AUTH_ERRORS)):
+        return (
+            f"authentication failed while {doing}: the user name or password was rejected, or the host does not "
+            f"accept this transport ({name}: {error})"
+        )
+    if isinstance(error, requests.exceptions.SSLError):
+        return (
+            f"TLS failure while {doing} ({name}); check ansible_winrm_ca_trust_path, or see the README on hosts that "
+            "only speak TLS 1.0"
+        )
+    if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout)):
+        return f"timed out while {doing} ({name})"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return (
+            f"cannot reach the WinRM endpoint while {doing}: the connection was refused, reset or the host is down "
+            f"({name})"
+        )
+    if isinstance(error, WinRMOperationTimeoutError):
+        return (
+            f"the host did not complete the request within the operation timeout ({operation_timeout} s) while {doing}"
+        )
+    if isinstance(error, WSManFaultError):
+        return f"the host refused while {doing}: WS-Management fault {error.wsman_fault_code}: {error.reason}"
+    if isinstance(error, WinRMTransportError) and error.code == 413:
+        return (
+            f"the host refused a request as larger than its MaxEnvelopeSizekb (HTTP 413) while {doing}; lower "
+            "ansible_winrs_transfer_chunk_size"
+        )
+    if isinstance(error, WinRMTransportError):
+        return (
+            f"the endpoint answered HTTP {error.code} while {doing} (the connection may have been cut and re-opened "
+            "without its authentication)"
+        )
+    if isinstance(error, WinRMError):
+        return f"WinRM error while {doing}: {error}"
+    if isinstance(error, requests.exceptions.RequestException):
+        return f"HTTP failure while {doing} ({name}: {error})"
+    return f"unexpected failure while {doing} ({name}: {error})"
 
 
 def _codec(codepage: int) -> str:

@@ -21,6 +21,11 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, assess
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._catalog import CatalogOverrides
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import quote_path
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import (
+    CommandStillRunning,
+    LeftOnHost,
+    left_on_host,
+)
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._overrides import (
     CATALOG_OVERRIDES_VAR,
@@ -99,9 +104,12 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
     @contextmanager
     def removed_afterwards(self, command: str, what: str) -> Iterator[None]:
         """Run the body, then `command` (which removes `what`) on every path, over a new connection when the body's
-        was cut. If the host stays out of reach, the error says what was left on it."""
+        was cut. If the host stays out of reach, the error says what was left on it. Not when a command of the body
+        ran past command_timeout: it may still be running and using `what`, so `what` stays, and the error says so."""
         try:
             yield
+        except (CommandStillRunning, LeftOnHost) as error:
+            raise left_on_host(error, what) from error
         except BaseException as error:
             if not self._run_cleanup(command):
                 raise AnsibleConnectionFailure(f"{error}; the host is out of reach, so {what} is left on it") from error

@@ -47,3 +47,57 @@ def check_name(name: str, what: str = "name") -> str:
     if not _TASK_NAME.match(name):
         raise UnsafeArgumentError(f"{what} {name!r} may only contain letters, digits, spaces, '.', '_' and '-'")
     return name
+
+
+_CMD_C_LIMIT = 8191  # the longest line cmd.exe takes (Microsoft KB830473)
+
+
+def for_cmd_c(line: str) -> str:
+    """The line to send so that WinRS's `cmd.exe /c` runs exactly `line`.
+
+    `cmd /?` documents how /c treats quotes: unless the line has exactly two quotes around the name of an executable
+    (with whitespace and no `&<>()@^|` between them), a line whose first character is a quote loses that quote and the
+    LAST quote on the line. `"C:\\x\\a.exe" /log:"C:\\x\\l.txt"` would run as `C:\\x\\a.exe" /log:"C:\\x\\l.txt`. One
+    more pair of quotes around such a line is what cmd strips, in both branches of the rule (the wrapped line has at
+    least three quotes, so the keep-quotes branch never applies). Lines that do not start with a quote are left alone:
+    neither branch touches them.
+    """
+    stripped = line.lstrip(" \t")
+    return f'"{stripped}"' if stripped.startswith('"') else line
+
+
+def check_cmd_line_length(line: str) -> None:
+    """Refuse what cmd.exe would cut off (8191 characters, KB830473) before it is sent."""
+    if len(line) > _CMD_C_LIMIT:
+        raise UnsafeArgumentError(
+            f"the command line is {len(line)} characters long; cmd.exe takes at most {_CMD_C_LIMIT}"
+        )
+
+
+def program_of(line: str) -> str:
+    """The program a command line runs, for messages: `"C:\\x\\Setup.exe" /q` → `Setup.exe`; `start /w pkgmgr /ip`
+    → `pkgmgr`; `call x.cmd` → `x.cmd`."""
+    words = _words(line)
+    while words and (words[0].lower() in ("start", "call") or (words[0].startswith("/") and len(words) > 1)):
+        words = words[1:]
+    first = words[0] if words else ""
+    return first.replace("/", "\\").rsplit("\\", 1)[-1] or "(empty command)"
+
+
+def _words(line: str) -> list[str]:
+    """Whitespace-separated words, a quoted stretch counting as part of its word (quotes removed)."""
+    words: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for char in line.strip():
+        if char == '"':
+            quoted = not quoted
+        elif char in " \t" and not quoted:
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+    if current:
+        words.append("".join(current))
+    return words

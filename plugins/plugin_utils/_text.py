@@ -8,14 +8,14 @@ _BOM_RENDERINGS = ("\ufeff", "\xff\xfe", "\xa0\u25a0")
 
 
 def normalise_output(text: str) -> str:
-    """Text with "\\n" line ends. UTF-16LE text decoded byte by byte (every other character NUL, e.g. wmic output
-    that went through a file) is folded back; wmic's "\\r\\r\\n" and cmd's "\\r\\n" both become "\\n"."""
-    for bom in _BOM_RENDERINGS:
-        if text.startswith(bom):
-            text = text[len(bom) :]
-            break
-    if text and text.count("\x00") * 3 >= len(text):
+    """Text with "\\n" line ends. UTF-16LE output decoded byte by byte (wmic writes it when redirected to a file; a
+    NUL after every ASCII character) is folded back wherever it appears, together with its byte order mark: in the
+    probe it sits between ASCII section markers, and a leftover NUL would glue itself to the next marker line.
+    wmic's "\\r\\r\\n" and cmd's "\\r\\n" both become "\\n"."""
+    if "\x00" in text:
         text = text.replace("\x00", "")
+    for bom in _BOM_RENDERINGS:
+        text = text.replace(bom, "")
     return text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -44,6 +45,14 @@ class Lab:
 
         log = self.state_dir / "hosts" / host / "commands.jsonl"
         return [json.loads(line)["argv"] for line in log.read_text().splitlines()] if log.exists() else []
+
+    def command_lines(self, host: str) -> list[dict[str, Any]]:
+        """Every WinRS command line the host received: `line` as sent, `runs` (what cmd.exe /c ran after its quote
+        rule; None without cmd), `console_mode_stdin`, `skip_cmd_shell` (the lab's command_lines.jsonl)."""
+        import json
+
+        log = self.state_dir / "hosts" / host / "command_lines.jsonl"
+        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
     def programs(self, host: str, since: int = 0) -> list[str]:
         """The program of each simple command the host ran after the first `since` (lower case)."""

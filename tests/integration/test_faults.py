@@ -156,6 +156,7 @@ def test_a_source_without_its_location_is_refused_before_anything_is_sent(lab: L
 
 
 @fault("injection-variables")
+@fault("cmd-quotes")
 def test_hostile_user_variables_are_quoted_or_refused_before_anything_is_sent(
     lab: Lab, packages: Path, tmp_path: Path
 ) -> None:
@@ -208,7 +209,14 @@ def test_hostile_user_variables_are_quoted_or_refused_before_anything_is_sent(
         "volsnap_restart=now",
     )
     assert done.returncode == 0, done.stdout[-3000:]
-    assert any(name in " ".join(argv) for argv in lab.commands("inj2003")), "the package ran under its own name"
+    # The installer line starts with a quote: cmd.exe /c strips one pair, the pair the connection added.
+    installer = [sent for sent in lab.command_lines("inj2003") if name in sent["line"] and "/quiet" in sent["line"]]
+    assert len(installer) == 1, installer
+    assert installer[0]["line"] == f'"{installer[0]["runs"]}"' and installer[0]["runs"].startswith('"C:\\WINDOWS')
+    ran = [argv for argv in lab.commands("inj2003") if argv[0].endswith(name)]
+    assert len(ran) == 1, ran  # it ran once, under its own name, with exactly its arguments
+    assert ran[0][1:3] == ["/quiet", "/norestart"] and len(ran[0]) == 4
+    assert ran[0][3].startswith("/log:C:\\WINDOWS\\Temp\\winfix-volsnap-") and ran[0][3].endswith("\\install.log")
     assert injected(lab, "inj7") == [] and injected(lab, "inj2003") == []
 
 

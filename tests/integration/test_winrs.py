@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,48 @@ def test_put_and_fetch_round_trip(lab: Lab, tmp_path: Path, name: str, size: int
     conn.close()
 
 
+@pytest.mark.fault("request-size")
+def test_uploads_use_console_mode_off_and_every_request_fits_150_kb(lab: Lab, tmp_path: Path) -> None:
+    from winlab.stats import read_stats
+
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(600 * 1024))
+    for name in ("w7", "w7basic"):
+        before = len(lab.command_lines(name))
+        conn = connection(lab, name)
+        conn.put_file(str(source), r"C:\Windows\Temp\big.bin")
+        conn.close()
+        lines = lab.command_lines(name)[before:]
+        uploads = [line for line in lines if line["line"].startswith('findstr "^"')]
+        assert len(uploads) == 1 and uploads[0]["console_mode_stdin"] is False, lines
+        assert all(line["console_mode_stdin"] is True for line in lines if line not in uploads)
+    time.sleep(1)  # the lab writes its counters twice a second
+    stats = read_stats(lab.state_dir)
+    for name in ("w7", "w7basic"):
+        assert stats[name]["oversized_requests"] == 0
+        # The largest request is a full stdin chunk: close to the limit, never above it.
+        assert 140 * 1024 < stats[name]["largest_request"] <= 150 * 1024, stats[name]["largest_request"]
+
+
+@pytest.mark.fault("request-size")
+def test_a_chunk_size_that_cannot_fit_is_refused_before_anything_is_sent(lab: Lab, tmp_path: Path) -> None:
+    source = tmp_path / "x.bin"
+    source.write_bytes(b"x" * 1000)
+    before = len(lab.command_lines("w7"))
+    with pytest.raises(AnsibleError, match=r"transfer_chunk_size 250000 is outside 1\.\.\d+.*nothing was sent"):
+        connection(lab, "w7", transfer_chunk_size=250000).put_file(str(source), r"C:\Windows\Temp\x.bin")
+    assert len(lab.command_lines("w7")) == before
+
+
+@pytest.mark.fault("cmd-quotes")
+def test_raw_runs_a_line_that_starts_with_a_quote_as_written(lab: Lab) -> None:
+    line = r'"reg" query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v CurrentVersion'
+    done = run_ansible("ansible", "-i", str(lab.inventory), "w2003", "-m", "raw", "-a", line)
+    assert done.returncode == 0 and "CurrentVersion" in done.stdout and "5.2" in done.stdout, done.stdout
+    sent = lab.command_lines("w2003")[-1]
+    assert sent["line"] == f'"{line}"' and sent["runs"] == line
+
+
 @pytest.mark.fault("cut-mid-transfer")
 def test_cut_connection_mid_transfer_leaves_nothing_at_the_target(lab: Lab, tmp_path: Path) -> None:
     source = tmp_path / "big.bin"
@@ -143,7 +186,15 @@ def test_failures_name_host_endpoint_and_transport(lab: Lab, name: str, options:
 
 @pytest.mark.fault("timeout")
 def test_slow_host_within_the_timeout_works(lab: Lab) -> None:
-    assert connection(lab, "slow", read_timeout=10).exec_command("ver")[0] == 0
+    assert connection(lab, "slow", operation_timeout=5, read_timeout=10).exec_command("ver")[0] == 0
+    assert connection(lab, "slow").exec_command("ver")[0] == 0  # read timeout: the operation timeout (20) + 10
+
+
+def test_a_read_timeout_not_above_the_operation_timeout_is_refused_before_connecting(lab: Lab) -> None:
+    before = len(lab.commands("w7"))
+    with pytest.raises(AnsibleError, match=r"read_timeout_sec \(10\) must be above .*operation_timeout_sec \(20\)"):
+        connection(lab, "w7", read_timeout=10).exec_command("ver")
+    assert len(lab.commands("w7")) == before
 
 
 @pytest.mark.fault("secrets")

@@ -24,6 +24,7 @@ FAULT_NAMES = (
     "restart_never_returns",
     "restart_takes_s",
     "garbled_output",
+    "command_takes_s",
 )
 
 
@@ -64,6 +65,7 @@ class HostProfile:
     auth: str = "ntlm"
     tls: bool = False  # HTTPS with a certificate from the lab's own CA (<state>/ca.pem)
     port: int | None = None  # None: a free port is chosen when the lab starts
+    max_envelope_kb: int = 150  # WinRM MaxEnvelopeSizekb: larger requests are refused with HTTP 413
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ def _validate(p: HostProfile) -> None:
         (p.arch in ARCHES, f"arch must be one of {ARCHES}"),
         (p.product_type in PRODUCT_TYPES, f"product_type must be one of {PRODUCT_TYPES}"),
         (p.locale in LOCALES, f"locale must be one of {LOCALES}"),
+        (isinstance(p.max_envelope_kb, int) and p.max_envelope_kb >= 32, "max_envelope_kb must be 32 or more"),
+        (_is_takes_s(p.faults.get("command_takes_s")), "command_takes_s must map command-line parts to seconds"),
     ]
     for ok, message in checks:
         if not ok:
@@ -106,6 +110,15 @@ def _validate(p: HostProfile) -> None:
     unknown_faults = sorted(set(p.faults) - set(FAULT_NAMES))
     if unknown_faults:
         raise ProfileError(f"host {p.name}: unknown fault(s) {', '.join(unknown_faults)}")
+
+
+def _is_takes_s(value: Any) -> bool:
+    """Fault command_takes_s: {"<substring of the command line>": <seconds>}."""
+    if value is None:
+        return True
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and k and isinstance(v, int | float) and v >= 0 for k, v in value.items()
+    )
 
 
 def load_config(data: dict[str, Any]) -> LabConfig:

@@ -17,6 +17,9 @@ class HostStats:
     commands: int = 0
     shells: int = 0
     auth_failures: int = 0
+    largest_request: int = 0  # bytes of the largest request body received (encrypted, as sent)
+    oversized_requests: int = 0  # refused with HTTP 413 (larger than the profile's max_envelope_kb)
+    receive_timeouts: int = 0  # Receives answered with w:TimedOut (a command with nothing to say yet)
     # Request and response bytes of each command (Command, Send, Receive, Signal), keyed by the command's first word
     # (`findstr`, `certutil`, …), so that a benchmark can tell a transfer's bytes from the rest.
     wire_bytes_by_tool: dict[str, int] = field(default_factory=dict)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from winlab.host import cmdparse
+from winlab.host.cmd_c import cmd_c_line
 from winlab.host.cmdparse import Binary, Block, If, Node, ParseError, Redirect, Simple
 from winlab.host.filesystem import DiskFullError
 from winlab.host.machine import Machine
@@ -47,6 +48,34 @@ class Interpreter:
         except ExitRequest as leave:
             self.errorlevel = leave.code
         return bytes(streams.out), bytes(streams.err), self.errorlevel
+
+    def run_program(self, line: str, stdin: bytes) -> tuple[bytes, bytes, int]:
+        """A Command with WINRS_SKIP_CMD_SHELL=TRUE: the line is one program and its arguments, started without
+        cmd.exe ([MS-WSMV] 3.1.4.11). So no %VAR% expansion, no operators or redirections (they reach the program as
+        arguments), no built-ins; `cmd /c <line>` is the way to get cmd. What Windows reports for a program it cannot
+        start is not documented for WinRS: the lab answers CreateProcess's "file not found" (2)."""
+        words = _program_words(line)
+        if not words:
+            return b"", self.encode("The system cannot find the file specified.\r\n"), 2
+        name = cmdparse.unquote(words[0])
+        base = name.rsplit("\\", 1)[-1].lower().removesuffix(".exe")
+        rest = line.lstrip()[len(words[0]) :]
+        if base == "cmd" and "/c" in [word.lower() for word in rest.split()[:2]]:  # cmd /c or cmd /s /c
+            after = rest[rest.lower().index("/c") + 2 :]
+            return self.run_line(cmd_c_line(after, self.is_executable), stdin)
+        if base in _BUILTINS or base.startswith("echo") or (find_tool(name) is None and "\\" not in name):
+            return b"", self.encode("The system cannot find the file specified.\r\n"), 2
+        streams = Streams(stdin, bytearray(), bytearray())
+        code = self._simple(Simple(words, rest), streams)
+        return bytes(streams.out), bytes(streams.err), code
+
+    def is_executable(self, text: str) -> bool:
+        """Whether `text` names a program file, for cmd /c's keep-quotes rule: a PE image (MZ) at that path, or a
+        tool of this host found on its PATH."""
+        if "\\" in text or ":" in text:
+            entry = self.machine.files.read(self.resolve_path(text))
+            return entry is not None and entry.data[:2] == b"MZ"
+        return find_tool(text) is not None and self.machine.has_tool(text.lower())
 
     def encode(self, text: str) -> bytes:
         return text.encode(_codec(self.codepage), errors="replace")
@@ -203,6 +232,25 @@ class Interpreter:
                 text = "ECHO is on."
         streams.out += self.encode(_unescape_carets(text) + "\r\n")
         return 0
+
+
+def _program_words(line: str) -> list[str]:
+    """Words as CreateProcess's command-line convention splits them (quotes kept, as cmdparse words keep them)."""
+    words: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for char in line.strip():
+        if char == '"':
+            quoted = not quoted
+        if char in " \t" and not quoted:
+            if current:
+                words.append("".join(current))
+                current = []
+            continue
+        current.append(char)
+    if current:
+        words.append("".join(current))
+    return words
 
 
 def _unescape_carets(text: str) -> str:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from winlab.api import Availability
 from winlab.clock import LabClock
@@ -41,6 +41,16 @@ class PendingRestart:
     comment: str = ""
 
 
+class Background(Protocol):
+    """A command that runs for a while (fault command_takes_s): it takes effect at its end (real time)."""
+
+    ends_at: float | None
+
+    def finish(self) -> None: ...
+
+    def end_without_effect(self) -> None: ...
+
+
 @dataclass
 class Machine:
     profile: HostProfile
@@ -57,6 +67,7 @@ class Machine:
     down_until: float | None = None  # real time when a restart finishes
     gone: bool = False
     run_as_system: Callable[[str], None] | None = None  # set by the shell layer: runs a task's command
+    running: list[Background] = field(default_factory=list)  # commands still running (fault command_takes_s)
 
     @property
     def faults(self) -> dict[str, Any]:
@@ -93,6 +104,9 @@ class Machine:
             self._finish_restart()
         if self.down_until is not None:
             return
+        for command in list(self.running):
+            if command.ends_at is not None and command.ends_at <= LabClock.real():
+                command.finish()
         now = self.clock.now()
         for task in list(self.tasks.values()):
             if not task.done and task.run_at <= now and self.run_as_system is not None:
@@ -112,6 +126,8 @@ class Machine:
 
     def _begin_restart(self) -> None:
         self.pending_restart = None
+        for command in list(self.running):  # its processes die with the system
+            command.end_without_effect()
         self.boot_generation += 1
         if self.faults.get("restart_never_returns"):
             self.gone = True
@@ -168,6 +184,18 @@ class Machine:
     def log_command(self, argv: list[str]) -> None:
         self.audit.append(argv)
         self._append_state("commands.jsonl", {"argv": argv, "lab_time": self.clock.now().isoformat()})
+
+    def log_command_line(self, line: str, runs: str | None, console_mode_stdin: bool, skip_cmd_shell: bool) -> None:
+        """One WinRS Command: the line as received, what cmd.exe runs after its /c quote rule (None: no cmd.exe),
+        and the command's WINRS options (command_lines.jsonl; commands.jsonl has each simple command as it runs)."""
+        record = {
+            "line": line,
+            "runs": runs,
+            "console_mode_stdin": console_mode_stdin,
+            "skip_cmd_shell": skip_cmd_shell,
+            "lab_time": self.clock.now().isoformat(),
+        }
+        self._append_state("command_lines.jsonl", record)
 
     def log_event(self, event: str) -> None:
         self._append_state("events.jsonl", {"event": event, "lab_time": self.clock.now().isoformat()})

@@ -14,7 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from winlab.api import Availability, Host, RunningCommand, Shell, ShellClosed
+from winlab.api import Availability, CommandOptions, Host, ReceiveChunk, RunningCommand, Shell, ShellClosed
+from winlab.clock import LabClock
 from winlab.profile import HostProfile
 from winlab.stats import HostStats, tool_of
 from winlab.wsman import soap
@@ -22,6 +23,8 @@ from winlab.wsman.auth import CONTENT_TYPE, AuthFailed, NtlmAcceptor, NtlmUser, 
 
 MAX_SHELLS = 30  # Windows' default MaxShellsPerUser on 2008 R2-era WinRM
 CHUNK = 96 * 1024  # output per Receive, under WinRM's 150 KB envelope
+# A Receive without w:OperationTimeout waits as long as the service's MaxTimeoutms allows: 60000 ([MS-WSMV] 2.2.4.10).
+DEFAULT_OPERATION_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -46,6 +49,7 @@ class _Command:
 class _ShellState:
     shell: Shell
     commands: dict[str, _Command] = field(default_factory=dict)
+    last_request: float = field(default_factory=LabClock.real)  # real time of the last request about this shell
 
 
 class _DropConnection(Exception):
@@ -53,6 +57,10 @@ class _DropConnection(Exception):
 
 
 class Endpoint:
+    # WinRS deletes a shell that has had no request for IdleTimeout ms: 180000 by default ([MS-WSMV] 2.2.4.42
+    # WinrsType; the Group Policy text says 15 minutes when not configured: the lab takes the shorter). Real seconds.
+    shell_idle_timeout_s = 180.0
+
     def __init__(self, host: Host, profile: HostProfile, port: int, state_dir: Path) -> None:
         self.host = host
         self.profile = profile
@@ -76,7 +84,9 @@ class Endpoint:
         body = await request.read()
         exchange = _Exchange(len(body) + sum(len(k) + len(v) + 4 for k, v in request.raw_headers) + 40)
         self.stats.bytes_in += exchange.size_in
+        self.stats.largest_request = max(self.stats.largest_request, len(body))
         faults = self.profile.faults
+        self._expire_idle_shells()
         if self.host.availability() is not Availability.UP:
             return self._abort(request)
         limit = faults.get("drop_after_bytes")
@@ -87,6 +97,12 @@ class Endpoint:
             return self._respond(web.Response(status=404))
         if request.method != "POST":
             return self._respond(web.Response(status=405))
+        if len(body) > self.profile.max_envelope_kb * 1024:
+            # MaxEnvelopeSizekb "limit[s] the size of client request packets" ([MS-WSMV] 2.2.4.10); WinRM answers an
+            # oversized one with HTTP 413 (jborean93 in ansible-collections/ansible.windows#620: "the WinRM service
+            # complaining the data it is given is too large"). The lab counts the body as sent, encryption included.
+            self.stats.oversized_requests += 1
+            return self._respond(web.Response(status=413))
         try:
             if self.profile.auth == "basic":
                 return await self._basic(request, body, exchange)
@@ -191,6 +207,8 @@ class Endpoint:
         if req.action == soap.ACTION_CREATE:
             return self._create(req)
         state = self.shells.get(req.shell_id or "")
+        if state is not None:
+            state.last_request = LabClock.real()
         if state is None:
             raise soap.SoapError(
                 soap.SHELL_NOT_FOUND,
@@ -202,7 +220,7 @@ class Endpoint:
             )
         if req.action == soap.ACTION_DELETE:
             self.shells.pop(req.shell_id or "", None)
-            state.shell.close()
+            state.shell.close()  # its commands still running end with it (see host/shell.py LabCommand)
             return soap.empty_response(req, soap.ACTION_DELETE)
         if req.body is None:
             raise soap.SoapError(soap.BAD_XML, "The SOAP envelope has no body.")
@@ -259,7 +277,11 @@ class Endpoint:
         assert req.body is not None
         command_id = str(uuid.uuid4()).upper()
         line = soap.command_line_of(req.body)
-        state.commands[command_id] = _Command(state.shell.start_command(line), tool_of(line))
+        options = CommandOptions(
+            console_mode_stdin=_option(req, "WINRS_CONSOLEMODE_STDIN", True),
+            skip_cmd_shell=_option(req, "WINRS_SKIP_CMD_SHELL", False),
+        )
+        state.commands[command_id] = _Command(state.shell.start_command(line, options), tool_of(line))
         cut_at = self.profile.faults.get("drop_during_command")
         if cut_at and not self._dropped and str(cut_at).lower() in line.lower():
             self._dropped = True  # once: a rerun must be able to complete
@@ -274,6 +296,37 @@ class Endpoint:
             raise soap.SoapError(soap.SHELL_NOT_FOUND, f"The command {command_id} was not found.", "w:InvalidSelectors")
         return command
 
+    async def _wait_for(self, running: RunningCommand, timeout_s: float) -> ReceiveChunk:
+        """The command's output, waiting (without holding up other hosts) until it ends or the client's
+        OperationTimeout passes: then the w:TimedOut fault, and the client sends the next Receive ([MS-WSMV]
+        3.1.4.14: "If no output is available before the wsman:OperationTimeout expires, the server MUST return a
+        WSManFault with the Code attribute equal to 2150858793")."""
+        deadline = LabClock.real() + timeout_s
+        while True:
+            chunk = running.receive()
+            if chunk is not None:
+                return chunk
+            left = deadline - LabClock.real()
+            if left <= 0:
+                self.stats.receive_timeouts += 1
+                raise soap.SoapError(
+                    soap.TIMED_OUT,
+                    "The WS-Management service cannot complete the operation within "
+                    "the time specified in OperationTimeout.",
+                    "w:TimedOut",
+                )
+            ready_in = running.seconds_left()
+            await asyncio.sleep(left if ready_in is None else min(left, ready_in + 0.001))
+
+    def _expire_idle_shells(self) -> None:
+        """Shells idle past IdleTimeout are deleted, with what still runs in them, as of the moment they expired."""
+        now = LabClock.real()
+        for shell_id, state in list(self.shells.items()):
+            expired_at = state.last_request + self.shell_idle_timeout_s
+            if now >= expired_at:
+                del self.shells[shell_id]
+                state.shell.close(at=expired_at)
+
     async def _receive(self, req: soap.Request, state: _ShellState) -> bytes:
         assert req.body is not None
         stream = req.body.find("rsp:Receive/rsp:DesiredStream", soap.NS)
@@ -286,21 +339,15 @@ class Endpoint:
             command.running.receive()  # runs it (a lab command runs at its first Receive)
             raise _DropConnection()
         if not command.finished:
-            for _ in range(10):
-                chunk = command.running.receive()
-                if chunk is not None:
-                    command.pending_out, command.pending_err = chunk.stdout, chunk.stderr
-                    command.exit_code, command.finished = chunk.exit_code, True
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise soap.SoapError(
-                    soap.TIMED_OUT,
-                    "The WS-Management service cannot complete the operation within "
-                    "the time specified in OperationTimeout.",
-                    "w:TimedOut",
-                )
+            chunk = await self._wait_for(command.running, req.operation_timeout_s or DEFAULT_OPERATION_TIMEOUT_S)
+            command.pending_out, command.pending_err = chunk.stdout, chunk.stderr
+            command.exit_code, command.finished = chunk.exit_code, True
         out, command.pending_out = command.pending_out[:CHUNK], command.pending_out[CHUNK:]
         err, command.pending_err = command.pending_err[:CHUNK], command.pending_err[CHUNK:]
         last = not command.pending_out and not command.pending_err
         return soap.receive_response(req, command_id, out, err, command.exit_code if last else None)
+
+
+def _option(req: soap.Request, name: str, default: bool) -> bool:
+    value = req.options.get(name)
+    return default if value is None else value.strip().upper() == "TRUE"

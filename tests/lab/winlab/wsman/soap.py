@@ -7,6 +7,7 @@ expects them). XML is parsed with ElementTree after refusing any DTD, so no enti
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ SHELL_NOT_FOUND = 2150858843  # ERROR_WSMAN_INVALID_SELECTORS / shell not found
 QUOTA_SHELLS = 2150859174  # ERROR_WSMAN_QUOTA_MAX_SHELLS
 ACTION_NOT_SUPPORTED = 2150858776  # ERROR_WSMAN_ACTION_NOT_SUPPORTED
 BAD_XML = 2150858817  # ERROR_WSMAN_INVALID_XML (WSMAN_E_BAD_XML)
+INVALID_TIMEOUT = 2150858767  # a w:OperationTimeout that is not an xs:duration
 
 
 class SoapError(ValueError):
@@ -54,6 +56,26 @@ class Request:
     shell_id: str | None
     options: dict[str, str] = field(default_factory=dict)
     body: ET.Element | None = None
+    operation_timeout_s: float | None = None  # w:OperationTimeout of the header, None when absent
+
+
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def parse_duration(text: str) -> float:
+    """An xs:duration as WS-Management sends timeouts ("PT20S", "PT60.000S", "PT1M30S") → seconds."""
+    match = _DURATION.match(text.strip())
+    if not match or not any(match.groups()):
+        # Windows answers a malformed timeout with fault 2150858767, "The XML contains an invalid timeout field in the
+        # SOAP header" (quoted in NetDocuments-Archive/rd-winrm-plugin#3).
+        raise SoapError(
+            INVALID_TIMEOUT,
+            f"The WS-Management service cannot process the request. The XML contains an "
+            f"invalid timeout field in the SOAP header: {text}.",
+            "w:InvalidMessageInformationHeader",
+        )
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
 
 
 def parse_request(data: bytes) -> Request:
@@ -76,7 +98,16 @@ def parse_request(data: bytes) -> Request:
 
     shell = next((s.text for s in header.findall("w:SelectorSet/w:Selector", NS) if s.get("Name") == "ShellId"), None)
     options = {o.get("Name", ""): (o.text or "") for o in header.findall("w:OptionSet/w:Option", NS)}
-    return Request(text("a:Action"), text("a:MessageID"), text("w:ResourceURI"), shell, options, body)
+    timeout = text("w:OperationTimeout")
+    return Request(
+        text("a:Action"),
+        text("a:MessageID"),
+        text("w:ResourceURI"),
+        shell,
+        options,
+        body,
+        parse_duration(timeout) if timeout else None,
+    )
 
 
 def _envelope(action: str, relates_to: str, body: str) -> bytes:

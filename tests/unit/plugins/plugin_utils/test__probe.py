@@ -113,3 +113,29 @@ def test_parse_probe_never_raises_on_corrupted_real_output(cut: int, noise: byte
     real = probe_output(WIN7)
     corrupted = real[: cut % len(real)] + noise.decode("latin-1") + real[cut % len(real) :]
     parse_probe(corrupted)
+
+
+def _utf16_probe(codec: str) -> str:
+    """The probe's stdout with two sections written as wmic writes to a file (UTF-16LE with a BOM, as a `type` of
+    that file prints it), decoded from the shell's code page as the connection decodes all output."""
+    host = replace(WIN7, volumes=[("C:", 25769803776), ("D:", 8589934592)])
+    text = probe_output(host)
+    raw = text.encode(codec)
+    for name in ("volumes", "boot"):
+        start = raw.index(f"@@volsnap {name}\r\n".encode()) + len(f"@@volsnap {name}\r\n")
+        end = raw.index(b"@@volsnap-rc", start)
+        body = raw[start:end].decode(codec)
+        raw = raw[:start] + ("\ufeff" + body).encode("utf-16-le") + raw[end:]
+    return raw.decode(codec, "replace")
+
+
+@pytest.mark.parametrize("codec", ["cp437", "cp850", "latin-1"])
+def test_utf16_sections_keep_every_marker(codec: str) -> None:
+    facts = parse_probe(_utf16_probe(codec))
+    assert facts.problems == (), facts.problems
+    assert [(v.drive, v.capacity_bytes) for v in facts.volumes] == [("C:", 25769803776), ("D:", 8589934592)]
+    assert facts.last_boot == "20121120093000.500000+060"
+    assert facts.shadow_copies == 0  # the section after the UTF-16 one still parses
+    assert facts.volsnap_version == "6.1.7600.16385"
+    sections = split_sections(_utf16_probe(codec))
+    assert len(sections) == len(SECTIONS) and all(s.ok is not None for s in sections.values())
