@@ -118,14 +118,19 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_no_kdc_outlives_winlab_serve(tmp_path: Path, how: signal.Signals) -> None:
     process, state = _serve(tmp_path)
-    kdc_pid = int((state / "kdc" / "krb5kdc.pid").read_text())
-    kdc_line = next(line for line in (state / "krb5.conf").read_text().splitlines() if line.strip().startswith("kdc ="))
-    port = int(kdc_line.split(":")[-1])
-    assert not _gone(kdc_pid, 0.2) and _listening(port)
-    process.send_signal(how)
-    process.wait(15)
-    assert _gone(kdc_pid), f"krb5kdc {kdc_pid} still runs after winlab got {how.name}"
-    assert not _listening(port)
+    try:
+        kdc_pid = int((state / "kdc" / "krb5kdc.pid").read_text())
+        conf = (state / "krb5.conf").read_text().splitlines()
+        port = int(next(line for line in conf if line.strip().startswith("kdc =")).split(":")[-1])
+        assert not _gone(kdc_pid, 0.2) and _listening(port)
+        process.send_signal(how)
+        process.wait(15)
+        assert _gone(kdc_pid), f"krb5kdc {kdc_pid} still runs after winlab got {how.name}"
+        assert not _listening(port)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(15)
 
 
 def test_inventory_of_a_kerberos_host(tmp_path: Path) -> None:
