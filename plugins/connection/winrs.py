@@ -251,6 +251,13 @@ except ImportError:
     KERBEROS_ERRORS = ()
     HAS_KERBEROS = False
 
+try:  # requests-credssp reports a refused CredSSP logon with its own exceptions, not pywinrm's
+    from requests_credssp.exceptions import AuthenticationException, NTStatusException
+
+    CREDSSP_REFUSALS: tuple[type[Exception], ...] = (AuthenticationException, NTStatusException)
+except ImportError:
+    CREDSSP_REFUSALS = ()
+
 display = Display()
 T = TypeVar("T")
 _QUOTA_FAULT = 2150859174  # too many shells for this user: re-create ours
@@ -333,7 +340,7 @@ class Connection(ConnectionBase):
             raise AnsibleConnectionFailure(
                 f"winrs: {self._where()}: Kerberos failed while {doing}: {self._kerberos_explained(str(error))}"
             ) from None
-        except InvalidCredentialsError as error:
+        except (InvalidCredentialsError, *CREDSSP_REFUSALS) as error:
             raise AnsibleConnectionFailure(
                 f"winrs: {self._where()}: authentication failed while {doing}: the user name or password was "
                 "rejected, or the host does not accept this transport"

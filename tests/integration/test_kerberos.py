@@ -1,5 +1,5 @@
 """Kerberos against the lab's own KDC (realm LAB.TEST): raw, the audit, a remediation, the failures an operator meets,
-secrets, and a fleet that mixes Kerberos, NTLM and Basic over TLS.
+secrets, and a fleet that mixes Kerberos, NTLM, CredSSP and Basic over TLS.
 
 The controller finds the realm as in a domain: KRB5_CONFIG names the krb5.conf the lab writes, and the inventory the
 lab writes is used as it is (user Administrator@LAB.TEST, transport kerberos, the SPN's host name through
@@ -45,6 +45,7 @@ def lab(lab_factory: Any) -> Lab:
                 "kfail": {**W7, **KERBEROS},
                 "n7": W7,
                 "btls": {**W7, "auth": "basic", "tls": True},
+                "c7": {**W7, "auth": "credssp"},
             },
         }
     )
@@ -209,14 +210,14 @@ def test_ansible_runner_events_hold_no_password_or_ticket(lab: Lab, tmp_path: Pa
 
 
 def test_a_mixed_fleet_is_audited_in_one_run(lab: Lab, tmp_path: Path) -> None:
-    before = {name: stats(lab, name)["logons"] for name in ("k7", "n7")}
+    before = {name: stats(lab, name)["logons"] for name in ("k7", "n7", "c7")}
     done = run_ansible(
         "ansible-playbook",
         "-i",
         str(lab.inventory),
         "playbooks/audit.yml",
         "-e",
-        "volsnap_hosts=k7:n7:btls",
+        "volsnap_hosts=k7:n7:btls:c7",
         "-e",
         f"volsnap_report_dir={tmp_path}",
         "-e",
@@ -225,9 +226,11 @@ def test_a_mixed_fleet_is_audited_in_one_run(lab: Lab, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:]
     hosts = json.loads((tmp_path / "report.json").read_text())["hosts"]
-    assert {name: row["status"] for name, row in hosts.items()} == dict.fromkeys(("k7", "n7", "btls"), "vulnerable")
+    assert {name: row["status"] for name, row in hosts.items()} == dict.fromkeys(
+        ("k7", "n7", "btls", "c7"), "vulnerable"
+    )
     transports = {name: lab.hosts[name].transport for name in hosts}
-    assert transports == {"k7": "kerberos", "n7": "ntlm", "btls": "basic"}
-    after = {name: stats(lab, name)["logons"] for name in ("k7", "n7")}
-    assert after["k7"]["kerberos"] > before["k7"].get("kerberos", 0)
-    assert after["n7"]["ntlm"] > before["n7"].get("ntlm", 0)
+    assert transports == {"k7": "kerberos", "n7": "ntlm", "btls": "basic", "c7": "credssp"}
+    after = {name: stats(lab, name)["logons"] for name in ("k7", "n7", "c7")}
+    for name, mechanism in (("k7", "kerberos"), ("n7", "ntlm"), ("c7", "credssp")):
+        assert after[name][mechanism] > before[name].get(mechanism, 0), name

@@ -33,7 +33,7 @@ class RunningLab:
     def session(self, name: str, password: str = PASSWORD, **kwargs: Any) -> winrm.Session:
         auth = next(e.profile.auth for e in self.server.listings if e.profile.name == name)
         kwargs.setdefault("transport", auth)
-        kwargs.setdefault("message_encryption", "auto" if auth in ("ntlm", "kerberos") else "never")
+        kwargs.setdefault("message_encryption", "auto" if auth in ("ntlm", "kerberos", "credssp") else "never")
         if auth == "kerberos":  # the ticket comes from the credential cache (see test_kerberos.py's `ticket`)
             kwargs.setdefault("kerberos_hostname_override", service_hostname(name))
         return winrm.Session(f"http://127.0.0.1:{self.ports[name]}/wsman", auth=("Administrator", password), **kwargs)

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-AUTH_METHODS = ("ntlm", "basic", "kerberos")  # kerberos: the lab runs a KDC for realm LAB.TEST (winlab.kerberos)
+AUTH_METHODS = ("ntlm", "basic", "kerberos", "credssp")  # kerberos: the lab runs a KDC for LAB.TEST (winlab.kerberos)
 ARCHES = ("x86", "AMD64", "IA64")
 PRODUCT_TYPES = ("WinNT", "ServerNT", "LanmanNT")
 LOCALES = ("en-US", "de-DE")

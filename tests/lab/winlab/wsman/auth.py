@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import os
+import ssl
 import struct
 import tempfile
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import spnego
+import spnego.tls
 from spnego.exceptions import SpnegoError
 
 BOUNDARY = b"--Encrypted Boundary"
 PROTOCOL = b"application/HTTP-SPNEGO-session-encrypted"
-CONTENT_TYPE = 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"'
+CREDSSP_PROTOCOL = b"application/HTTP-CredSSP-session-encrypted"
+CREDSSP_PART = 16384
 
 
 class AuthFailed(Exception):
@@ -39,11 +42,13 @@ class NtlmUser:
 
 
 class _SessionAcceptor:
-    """An authenticated HTTP connection (Negotiate authenticates the connection, not the request) and the WinRM
-    message encryption of its security context."""
+    """An authenticated HTTP connection (Negotiate and CredSSP authenticate the connection, not the request) and
+    the WinRM message encryption of its security context."""
 
     mechanism = ""
-    content_type = CONTENT_TYPE
+    scheme = "Negotiate"  # the HTTP authentication scheme, in Authorization and WWW-Authenticate
+    protocol = PROTOCOL
+    part_size: int | None = None  # CredSSP seals at most 16 KiB per part ([MS-WSMV] 2.2.9.1.3)
 
     def __init__(self, context: Any) -> None:
         self._context = context
@@ -63,28 +68,39 @@ class _SessionAcceptor:
             raise AuthFailed(f"the token was not accepted ({error})") from error
         return answer
 
-    def seal(self, message: bytes) -> bytes:
-        wrapped = self._context.wrap_winrm(message)
+    def seal(self, message: bytes) -> tuple[str, bytes]:
+        """The Content-Type and the body of a sealed message: one part, or for CredSSP beyond 16 KiB one part per
+        16 KiB under multipart/x-multi-encrypted."""
+        size = self.part_size or max(len(message), 1)
+        pieces = [message[i : i + size] for i in range(0, len(message), size)] or [b""]
+        body = b"".join(self._sealed_part(piece) for piece in pieces) + BOUNDARY + b"--\r\n"
+        kind = "multipart/x-multi-encrypted" if len(pieces) > 1 else "multipart/encrypted"
+        return f'{kind};protocol="{self.protocol.decode()}";boundary="Encrypted Boundary"', body
+
+    def _sealed_part(self, piece: bytes) -> bytes:
+        wrapped = self._context.wrap_winrm(piece)
         return (
-            BOUNDARY + b"\r\n\tContent-Type: " + PROTOCOL + b"\r\n"
+            BOUNDARY + b"\r\n\tContent-Type: " + self.protocol + b"\r\n"
             b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
-            + str(len(message)).encode()
+            + str(len(piece)).encode()
             + b"\r\n"
             + BOUNDARY
             + b"\r\n\tContent-Type: application/octet-stream\r\n"
             + struct.pack("<i", len(wrapped.header))
             + wrapped.header
             + wrapped.data
-            + BOUNDARY
-            + b"--\r\n"
         )
 
     def unseal(self, body: bytes) -> bytes:
         parts = [p for p in body.split(BOUNDARY + b"\r\n") if p]
-        if len(parts) < 2 or b"Length=" not in parts[0] or b"Content-Type: " + PROTOCOL not in parts[0]:
+        if len(parts) < 2 or len(parts) % 2:
             raise AuthFailed("not an encrypted WinRM message")
-        expected = int(parts[0].split(b"Length=")[1].split(b"\r\n")[0])
-        payload = parts[1]
+        return b"".join(self._unsealed_part(parts[i], parts[i + 1]) for i in range(0, len(parts), 2))
+
+    def _unsealed_part(self, head: bytes, payload: bytes) -> bytes:
+        if b"Length=" not in head or b"Content-Type: " + self.protocol + b"\r\n" not in head:
+            raise AuthFailed("not a message encrypted with this session's protocol")
+        expected = int(head.split(b"Length=")[1].split(b"\r\n")[0])
         if payload.endswith(BOUNDARY + b"--\r\n"):
             payload = payload[: -len(BOUNDARY + b"--\r\n")]
         payload = payload.replace(b"\tContent-Type: application/octet-stream\r\n", b"", 1)
@@ -155,7 +171,54 @@ class KerberosAcceptor(_SessionAcceptor):
         return bool(self.complete and self._context.context_attr & spnego.ContextReq.delegate)
 
 
-SessionAcceptor = NtlmAcceptor | KerberosAcceptor
+class CredSspAcceptor(_SessionAcceptor):
+    """CredSSP ([MS-CSSP]) as WinRM takes it with `Authorization: CredSSP` ([MS-WSMV] 2.2.9.1.3.1.1): TLS, NTLM
+    inside it (this host's user file), then the client delegates the user's password (TSPasswordCreds), which must
+    be the account's. TLS stops at 1.2, the newest SChannel on these Windows versions speaks. pyspnego's acceptor is
+    the one its own tests use ("a proof of concept and for use with testing"); good enough for a lab."""
+
+    mechanism = "credssp"
+    scheme = "CredSSP"
+    protocol = CREDSSP_PROTOCOL
+    part_size = CREDSSP_PART
+
+    def __init__(self, user_file: Path, user: NtlmUser) -> None:
+        self._user_file = user_file
+        self._user = user
+        os.environ["NTLM_USER_FILE"] = str(user_file)
+        super().__init__(spnego.server(protocol="credssp", credssp_tls_context=_credssp_tls_context()))
+
+    def step(self, token: bytes) -> bytes | None:
+        os.environ["NTLM_USER_FILE"] = str(self._user_file)
+        answer = self._step(token)
+        if self.complete:
+            delegated = self._context.get_extra_info("client_credential")
+            given = (getattr(delegated, "username", "") or "").rpartition("\\")[2]
+            if given.casefold() != self._user.username.casefold() or delegated.password != self._user.password:
+                raise AuthFailed("the delegated credentials are not the account's")
+        return answer
+
+
+_TLS_CERTIFICATE: tuple[bytes, bytes, bytes] | None = None
+
+
+def _credssp_tls_context() -> Any:
+    """The acceptor's TLS: a self-signed certificate like WinRM's CredSSP one (made once per lab), TLS 1.2 at most."""
+    global _TLS_CERTIFICATE
+    if _TLS_CERTIFICATE is None:
+        _TLS_CERTIFICATE = spnego.tls.generate_tls_certificate()
+    certificate, key, public_key = _TLS_CERTIFICATE
+    tls = spnego.tls.default_tls_context(usage="accept")
+    with tempfile.TemporaryDirectory() as folder:  # load_cert_chain reads files only
+        chain = Path(folder) / "credssp.pem"
+        chain.write_bytes(certificate + key)
+        tls.context.load_cert_chain(str(chain))
+    tls.context.maximum_version = ssl.TLSVersion.TLSv1_2
+    tls.public_key = public_key
+    return tls
+
+
+SessionAcceptor = NtlmAcceptor | KerberosAcceptor | CredSspAcceptor
 
 
 def write_user_file(directory: Path, user: NtlmUser) -> Path:

@@ -21,6 +21,7 @@ from winlab.stats import HostStats, tool_of
 from winlab.wsman import soap
 from winlab.wsman.auth import (
     AuthFailed,
+    CredSspAcceptor,
     KerberosAcceptor,
     NtlmAcceptor,
     NtlmUser,
@@ -29,6 +30,9 @@ from winlab.wsman.auth import (
     write_user_file,
 )
 
+# The WWW-Authenticate scheme a host offers, and the Authorization schemes it takes ([MS-WSMV] 2.2.9.1, RFC 4559).
+_SCHEMES = {"basic": 'Basic realm="WSMAN"', "ntlm": "Negotiate", "kerberos": "Negotiate", "credssp": "CredSSP"}
+_ACCEPTED_SCHEMES = {"ntlm": ("negotiate", "ntlm"), "kerberos": ("negotiate",), "credssp": ("credssp",)}
 MAX_SHELLS = 30  # Windows' default MaxShellsPerUser on 2008 R2-era WinRM
 CHUNK = 96 * 1024  # output per Receive, under WinRM's 150 KB envelope
 
@@ -119,8 +123,8 @@ class Endpoint:
 
     def _unauthorized(self, token: str | None = None) -> web.Response:
         self.stats.auth_failures += token is None
-        scheme = 'Basic realm="WSMAN"' if self.profile.auth == "basic" else "Negotiate"
-        header = f"Negotiate {token}" if token else scheme
+        scheme = _SCHEMES[self.profile.auth]
+        header = f"{scheme} {token}" if token is not None else scheme
         return self._respond(web.Response(status=401, headers={"WWW-Authenticate": header}))
 
     async def _basic(self, request: web.Request, body: bytes, exchange: _Exchange) -> web.Response:
@@ -131,6 +135,8 @@ class Endpoint:
         return self._respond(web.Response(status=status, body=reply, headers=headers), exchange)
 
     def _new_acceptor(self) -> SessionAcceptor:
+        if self.profile.auth == "credssp":
+            return CredSspAcceptor(self._user_file, NtlmUser(self.profile.username, self._password))
         if self.profile.auth == "kerberos":
             refuse = bool(self.profile.faults.get("auth_refused"))
             principal = user_principal(self.profile.username)
@@ -142,8 +148,7 @@ class Endpoint:
         authorization = request.headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
         mutual: dict[str, str] = {}
-        schemes = ("negotiate",) if self.profile.auth == "kerberos" else ("negotiate", "ntlm")
-        if scheme.lower() in schemes and token:
+        if scheme.lower() in _ACCEPTED_SCHEMES[self.profile.auth] and token:
             acceptor = self._new_acceptor()
             if transport is not None:
                 existing = self._sessions.get(transport)
@@ -155,11 +160,11 @@ class Endpoint:
                 if transport is not None:
                     self._sessions.pop(transport, None)
                 return self._unauthorized()
-            if not acceptor.complete:
+            if not acceptor.complete:  # CredSSP's acceptor may answer with an empty token
                 return self._unauthorized(base64.b64encode(answer or b"").decode())
             self.stats.count_logon(acceptor.mechanism, isinstance(acceptor, KerberosAcceptor) and acceptor.delegated)
             if answer:  # Kerberos mutual authentication: the final token rides on the 200 (RFC 4559 section 5)
-                mutual = {"WWW-Authenticate": "Negotiate " + base64.b64encode(answer).decode()}
+                mutual = {"WWW-Authenticate": f"{acceptor.scheme} {base64.b64encode(answer).decode()}"}
             if not body:
                 return self._respond(web.Response(status=200, headers=mutual))
         acceptor_done = self._sessions.get(transport) if transport is not None else None
@@ -171,8 +176,9 @@ class Endpoint:
             return self._respond(web.Response(status=400))
         self.stats.sealed_requests += 1
         status, reply = await self._soap(message, exchange)
-        headers = {"Content-Type": acceptor_done.content_type, **mutual}
-        return self._respond(web.Response(status=status, body=acceptor_done.seal(reply), headers=headers), exchange)
+        content_type, sealed = acceptor_done.seal(reply)
+        headers = {"Content-Type": content_type, **mutual}
+        return self._respond(web.Response(status=status, body=sealed, headers=headers), exchange)
 
     # -- SOAP ---------------------------------------------------------------------------------------------------
     async def _soap(self, data: bytes, exchange: _Exchange) -> tuple[int, bytes]:
