@@ -47,7 +47,7 @@ def test_credssp_logon_and_sealed_messages_in_16k_parts(running: RunningLab) -> 
     replies = [content for _, _, content in exchanges if content]
     assert bodies and all(b"TOPSECRET" not in b and b"Envelope" not in b for b in bodies + replies)
     assert all(b"Content-Type: application/HTTP-CredSSP-session-encrypted" in b for b in bodies)
-    # Windows seals a message beyond 16 KiB in 16 KiB parts ([MS-WSMV] 2.2.9.1.3.2): the lab's big answer does too.
+    # A message beyond 16 KiB goes in 16 KiB parts ([MS-WSMV] 2.2.9.1.3.2, one TLS record each): the lab answers so.
     big = [(kind, content) for _, kind, content in exchanges if len(content) > 20000]
     assert big and all(kind.startswith("multipart/x-multi-encrypted") for kind, _ in big)
     assert all(content.count(b"OriginalContent") >= 2 for _, content in big)
