@@ -146,16 +146,17 @@ FAILURES = {
 
 @fault("kerberos")
 @pytest.mark.parametrize("case", sorted(FAILURES))
-def test_kerberos_failures_are_named(lab: Lab, case: str) -> None:
+def test_kerberos_failures_are_named(lab: Lab, case: str, tmp_path: Path) -> None:
     args, expected = FAILURES[case]
     ran_before = len(lab.commands("kfail"))
-    done = ansible(lab, "kfail", "-m", "raw", "-a", "ver", *args)
+    done = ansible(lab, "kfail", "-m", "raw", "-a", "ver", *args, TMPDIR=str(tmp_path))
     assert done.returncode != 0
     message = re.sub(r"\s+", " ", done.stdout)
     assert expected in message, message[-2000:]
     assert f"winrs: http://127.0.0.1:{lab.hosts['kfail'].port}/wsman (transport kerberos)" in message
     assert PASSWORD not in message and "Not-The-Passw0rd" not in message
     assert len(lab.commands("kfail")) == ran_before  # nothing ran on the host
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("winrs-krb5-")] == []  # no credential cache left
 
 
 @fault("kerberos")
