@@ -9,17 +9,23 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: venv browser demo test lint typecheck unit lab-tests integration molecule sanity ansible-lint bench clean
+.PHONY: venv kdc browser demo test lint typecheck unit lab-tests integration molecule sanity ansible-lint bench clean
 
-venv: $(STAMP)
+venv: kdc $(STAMP)
 	@scripts/link-collection $(VENV)
 
-$(STAMP): requirements-dev.txt requirements.txt tests/lab/pyproject.toml
+# The Kerberos headers must be there before pip builds pykerberos and gssapi, hence the order-only `kdc`.
+$(STAMP): requirements-dev.txt requirements.txt tests/lab/pyproject.toml | kdc
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e tests/lab
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e 'tests/lab[kerberos]'
 	@scripts/ansible-test-pip-standin
 	@touch $@
+
+# MIT Kerberos from Debian (krb5-kdc, krb5-admin-server, krb5-user, libkrb5-dev): the lab's KDC, kinit for the winrs
+# connection, and the headers the Python Kerberos bindings build against. apt-get runs only when something is missing.
+kdc:
+	@scripts/install-kerberos-packages
 
 # Debian's Chromium renders the HTML report in the integration tests (headless, loopback only).
 browser:
@@ -28,7 +34,7 @@ browser:
 demo: venv
 	$(BIN)/python scripts/demo.py
 
-test: venv browser lint typecheck unit lab-tests integration molecule ansible-lint sanity
+test: kdc venv browser lint typecheck unit lab-tests integration molecule ansible-lint sanity
 	@echo "make test: all checks passed"
 
 lint: venv

@@ -138,8 +138,16 @@ ROWS = (
     ),
     Row(
         "secrets",
-        "password and NTLM material at `-vvvvv`, in ansible-runner events and artifacts, in every report file",
-        "never present (tests grep for the password, the Authorization header and NTLM tokens)",
+        "password, NTLM and Kerberos material at `-vvvvv`, in ansible-runner events and artifacts, in every report "
+        "file",
+        "never present (tests grep for the password, the Authorization header, NTLM and Kerberos tokens); the "
+        "private Kerberos credential cache is gone after the run",
+    ),
+    Row(
+        "kerberos",
+        "Kerberos: wrong password, unknown user, KDC down, no service principal for the host",
+        "`kinit failed` / `Kerberos failed`, naming endpoint, realm and principal or SPN, and the way out; nothing "
+        "runs on the host; the password is not in the message",
     ),
     Row(
         "parser-fuzz",

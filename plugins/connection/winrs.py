@@ -32,6 +32,7 @@ author:
   - winfix.volsnap maintainers (@winfix)
 requirements:
   - pywinrm >= 0.5.0 (with requests-ntlm; requests-kerberos and requests-credssp for those transports)
+  - for O(transport=kerberos), pywinrm[kerberos] and MIT Kerberos' kinit on the controller (see the README)
 options:
   remote_addr:
     description: Address of the Windows host.
@@ -166,6 +167,55 @@ options:
     type: int
     vars:
       - name: ansible_winrs_transfer_chunk_size
+  kinit_mode:
+    description:
+      - Where the Kerberos ticket comes from when O(transport=kerberos).
+      - V(managed) (the default when O(remote_password) is set) runs O(kinit_cmd) for O(remote_user) with the password
+        on its standard input, into a credential cache of this connection's own that is removed when it closes.
+      - V(manual) (the default without a password) uses the ticket already in your credential cache (C(KRB5CCNAME) or
+        the system default), from your own C(kinit) or a keytab.
+    type: str
+    choices: [managed, manual]
+    vars:
+      - name: ansible_winrm_kinit_mode
+  kinit_cmd:
+    description: The kinit program, a name on C(PATH) or a path, for O(kinit_mode=managed).
+    type: str
+    default: kinit
+    vars:
+      - name: ansible_winrm_kinit_cmd
+  kinit_args:
+    description:
+      - Arguments for kinit (split as a shell would), given before the principal, e.g. C(-l 4h).
+      - They replace the C(-f) (forwardable ticket) that O(kerberos_delegation) adds otherwise.
+    type: str
+    vars:
+      - name: ansible_winrm_kinit_args
+  kinit_env_vars:
+    description:
+      - Environment variables kinit gets besides C(PATH) and C(KRB5_CONFIG); it otherwise runs with a blank
+        environment in the C locale. C(KRB5CCNAME) names the private cache and cannot be passed.
+    type: list
+    elements: str
+    default: []
+    vars:
+      - name: ansible_winrm_kinit_env_vars
+  kerberos_hostname_override:
+    description:
+      - The host name of the service principal (C(HTTP/<name>)) when it is not the address connected to, e.g.
+        when O(remote_addr) is an IP address, an alias or a load balancer.
+    type: str
+    vars:
+      - name: ansible_winrm_kerberos_hostname_override
+  kerberos_delegation:
+    description:
+      - Forward the Kerberos ticket to the host, so that commands there can authenticate to a second host (a share
+        the packages come from with C(source=host)). Needs a forwardable ticket (kinit C(-f), added in
+        O(kinit_mode=managed)) and, in the domain, a host account trusted for delegation.
+    type: bool
+    default: false
+    vars:
+      - name: ansible_winrm_kerberos_delegation
 """
 
 import hashlib
@@ -191,6 +241,13 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._envelope import ChunkSizeError, pieces, stdin_chunk
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning, WinrsFailure
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._kerberos import (
+    KerberosUserError,
+    check_principal,
+    classify,
+    describe,
+)
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._kinit import KinitError, PrivateCredentialCache, kinit
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     base64_lines,
     decode_certutil_text,
@@ -231,12 +288,14 @@ try:
     _AUTH_ERRORS += (CredSSPAuthError, NTStatusException)
 except ImportError:  # pragma: no cover
     CredSSPAuthError = None
-try:
+try:  # pywinrm's Kerberos loads only with pywinrm[kerberos]; its failures are explained apart (_kerberos_explained)
     from winrm.vendor.requests_kerberos.exceptions import KerberosExchangeError, MutualAuthenticationError
 
-    _AUTH_ERRORS += (KerberosExchangeError, MutualAuthenticationError)
-except ImportError:  # pragma: no cover
-    pass
+    KERBEROS_ERRORS: tuple[type[Exception], ...] = (KerberosExchangeError, MutualAuthenticationError)
+    HAS_KERBEROS = True
+except ImportError:
+    KERBEROS_ERRORS = ()
+    HAS_KERBEROS = False
 
 display = Display()
 T = TypeVar("T")
@@ -270,6 +329,8 @@ class Connection(ConnectionBase):
         self._protocol: Any = None
         self._shell_id: str | None = None
         self._endpoint = ""
+        self._kerberos_cache: PrivateCredentialCache | None = None
+        self._saved_ccache_name: str | None = None
 
     # -- connection ---------------------------------------------------------------------------------------------
     def _where(self) -> str:
@@ -289,6 +350,7 @@ class Connection(ConnectionBase):
         if self._connected:
             return self
         self._endpoint = self._build_endpoint()
+        self._kerberos_login()
         kwargs = self.protocol_kwargs()
         self._protocol = self._call("setting up the WinRM client", lambda: winrm.Protocol(**kwargs))
         display.vvv(
@@ -316,6 +378,7 @@ class Connection(ConnectionBase):
             "message_encryption": self.get_option("message_encryption"),
         }
         kwargs.update(self._extras_for(winrm.Protocol))
+        kwargs.update(self._kerberos_arguments())
         connection_timeout = self.get_option("connection_timeout")
         if connection_timeout:
             operation_timeout, read_timeout = connection_timeout, connection_timeout + _READ_TIMEOUT_MARGIN_S
@@ -352,6 +415,9 @@ class Connection(ConnectionBase):
         what was being done (never a secret)."""
         try:
             return action()
+        except KERBEROS_ERRORS as error:
+            explained = self._redact(self._kerberos_explained(str(error)))
+            raise WinrsFailure(f"winrs: {self._where()}: Kerberos failed while {doing}: {explained}") from error
         except Exception as error:  # every library below pywinrm has its own exceptions: none may reach the user raw
             raise WinrsFailure(
                 f"winrs: {self._where()}: {self._redact(_describe(error, doing, self.get_option('operation_timeout')))}"
@@ -589,6 +655,79 @@ class Connection(ConnectionBase):
         self._protocol = None
         self._shell_id = None
         self._connected = False
+        self._kerberos_logout()
+
+    # -- Kerberos: the ticket, and the Kerberos arguments for pywinrm ---------------------------------------------
+    def _kerberos_principal(self) -> str:
+        try:
+            return check_principal(self.get_option("remote_user") or "")
+        except KerberosUserError as error:
+            raise AnsibleConnectionFailure(f"winrs: {self._where()}: {error}") from None
+
+    def _kerberos_service_host(self) -> str:
+        return str(self.get_option("kerberos_hostname_override") or self.get_option("remote_addr"))
+
+    def _kerberos_explained(self, message: str) -> str:
+        problem = classify(message, self.get_option("remote_password"))
+        return describe(problem, self.get_option("remote_user") or "", self._kerberos_service_host())
+
+    def _kerberos_login(self) -> None:
+        """kinit_mode=managed (the default with a password): a ticket for remote_user in a credential cache of this
+        connection's own, which pywinrm's GSS-API finds through KRB5CCNAME until close() (Ansible runs each task's
+        connection in a worker process of its own, so the variable is this connection's alone)."""
+        if self.get_option("transport") != "kerberos":
+            return
+        if not HAS_KERBEROS:
+            raise AnsibleConnectionFailure(
+                f"winrs: {self._where()}: Kerberos needs pywinrm[kerberos] and the system Kerberos libraries on the "
+                "controller (README: Installing)"
+            )
+        principal = self._kerberos_principal()
+        password = self.get_option("remote_password")
+        mode = self.get_option("kinit_mode") or ("managed" if password else "manual")
+        if mode == "manual":
+            return
+        if not password:
+            raise AnsibleConnectionFailure(
+                f"winrs: {self._where()}: ansible_winrm_kinit_mode=managed needs ansible_password for {principal}"
+            )
+        display.vvvv(f"WINRS KINIT {principal} into a private credential cache", host=self._play_context.remote_addr)
+        try:
+            cache = kinit(
+                principal,
+                password,
+                command=self.get_option("kinit_cmd"),
+                args=self.get_option("kinit_args"),
+                delegate=bool(self.get_option("kerberos_delegation")),
+                pass_through=self.get_option("kinit_env_vars") or (),
+            )
+        except KinitError as error:
+            explained = describe(error.problem, principal, self._kerberos_service_host())
+            raise AnsibleConnectionFailure(f"winrs: {self._where()}: kinit failed: {explained}") from None
+        self._kerberos_cache = cache
+        self._saved_ccache_name = os.environ.get("KRB5CCNAME")
+        os.environ["KRB5CCNAME"] = cache.name
+
+    def _kerberos_arguments(self) -> dict[str, Any]:
+        """The Kerberos settings pywinrm takes: declared options of this plugin (so they are documented and never among
+        the extras), passed on explicitly."""
+        if self.get_option("transport") != "kerberos":
+            return {}
+        return {
+            "kerberos_hostname_override": self.get_option("kerberos_hostname_override"),
+            "kerberos_delegation": bool(self.get_option("kerberos_delegation")),
+        }
+
+    def _kerberos_logout(self) -> None:
+        cache, self._kerberos_cache = self._kerberos_cache, None
+        if cache is None:
+            return
+        if os.environ.get("KRB5CCNAME") == cache.name:
+            if self._saved_ccache_name is None:
+                os.environ.pop("KRB5CCNAME", None)
+            else:
+                os.environ["KRB5CCNAME"] = self._saved_ccache_name
+        cache.remove()
 
 
 class _ShellLost(Exception):

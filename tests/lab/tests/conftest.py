@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import winrm
 
+from winlab.kerberos import service_hostname
 from winlab.profile import load_config
 from winlab.samples import PASSWORD, VISTA, W2003  # noqa: F401  (re-exported for the tests)
 from winlab.server import LabServer
@@ -32,7 +33,9 @@ class RunningLab:
     def session(self, name: str, password: str = PASSWORD, **kwargs: Any) -> winrm.Session:
         auth = next(e.profile.auth for e in self.server.listings if e.profile.name == name)
         kwargs.setdefault("transport", auth)
-        kwargs.setdefault("message_encryption", "auto" if auth == "ntlm" else "never")
+        kwargs.setdefault("message_encryption", "auto" if auth in ("ntlm", "kerberos", "credssp") else "never")
+        if auth == "kerberos":  # the ticket comes from the credential cache (see test_kerberos.py's `ticket`)
+            kwargs.setdefault("kerberos_hostname_override", service_hostname(name))
         return winrm.Session(f"http://127.0.0.1:{self.ports[name]}/wsman", auth=("Administrator", password), **kwargs)
 
     def host(self, name: str) -> Any:

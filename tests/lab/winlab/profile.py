@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-AUTH_METHODS = ("ntlm", "basic")
+AUTH_METHODS = ("ntlm", "basic", "kerberos", "credssp")  # kerberos: the lab runs a KDC for LAB.TEST (winlab.kerberos)
 ARCHES = ("x86", "AMD64", "IA64")
 PRODUCT_TYPES = ("WinNT", "ServerNT", "LanmanNT")
 LOCALES = ("en-US", "de-DE")
@@ -107,6 +108,8 @@ def _validate(p: HostProfile) -> None:
     for ok, message in checks:
         if not ok:
             raise ProfileError(f"host {p.name}: {message}")
+    if p.auth == "kerberos" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", p.name):
+        raise ProfileError(f"host {p.name}: a kerberos host's name must be a DNS label (it becomes <name>.lab.test)")
     unknown_faults = sorted(set(p.faults) - set(FAULT_NAMES))
     if unknown_faults:
         raise ProfileError(f"host {p.name}: unknown fault(s) {', '.join(unknown_faults)}")
@@ -131,7 +134,22 @@ def load_config(data: dict[str, Any]) -> LabConfig:
         merged = {**defaults, **(raw or {})}
         merged["faults"] = {**(defaults.get("faults") or {}), **((raw or {}).get("faults") or {})}
         hosts.append(_host_from_mapping(str(name), merged))
+    _check_realm_users(hosts)
     return LabConfig(hosts=tuple(hosts))
+
+
+def _check_realm_users(hosts: list[HostProfile]) -> None:
+    """Kerberos hosts share one realm, so a user has one password across them."""
+    passwords: dict[str, tuple[str, str]] = {}
+    for p in hosts:
+        if p.auth != "kerberos":
+            continue
+        seen = passwords.setdefault(p.username.casefold(), (p.name, p.password))
+        if seen[1] != p.password:
+            raise ProfileError(
+                f"host {p.name}: user {p.username} has another password on {seen[0]}; kerberos hosts share the "
+                "realm LAB.TEST, where a user has one password"
+            )
 
 
 def load_hosts_file(path: Path) -> LabConfig:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from winlab.clock import LabClock
 from winlab.host import create_host
+from winlab.kerberos import LabKdc, RealmUser, service_hostname, user_principal
 from winlab.profile import HostProfile, LabConfig
 from winlab.stats import write_stats
 from winlab.tls import server_context
@@ -42,9 +43,43 @@ class LabServer:
         self.listings: list[Listing] = []
         self._runner: web.AppRunner | None = None
         self._stats_task: asyncio.Task[None] | None = None
+        self.kdc: LabKdc | None = None
+        self._saved_environment: dict[str, str | None] = {}
 
     async def start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._start_realm()
+        try:
+            await self._start_endpoints()
+        except BaseException:
+            self._stop_realm()
+            raise
+
+    def _start_realm(self) -> None:
+        """The KDC of realm LAB.TEST when any host uses Kerberos; this process then accepts tickets with it."""
+        kerberos_hosts = [p for p in self.config.hosts if p.auth == "kerberos"]
+        if not kerberos_hosts:
+            return
+        users = {user_principal(p.username): p.password for p in kerberos_hosts}
+        self.kdc = LabKdc(
+            self.state_dir, [p.name for p in kerberos_hosts], [RealmUser(u, pw) for u, pw in users.items()]
+        )
+        self.kdc.start()
+        for name, value in self.kdc.acceptor_environment().items():
+            self._saved_environment[name] = os.environ.get(name)
+            os.environ[name] = value
+
+    def _stop_realm(self) -> None:
+        if self.kdc is not None:
+            self.kdc.stop()
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment.clear()
+
+    async def _start_endpoints(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
@@ -86,6 +121,7 @@ class LabServer:
         self.flush_stats()
         if self._runner is not None:
             await self._runner.cleanup()
+        self._stop_realm()
 
 
 def inventory_text(listings: list[Listing]) -> str:
@@ -95,12 +131,14 @@ def inventory_text(listings: list[Listing]) -> str:
         fields = {
             "ansible_host": "127.0.0.1",
             "ansible_port": str(listing.port),
-            "ansible_user": p.username,
+            "ansible_user": user_principal(p.username) if p.auth == "kerberos" else p.username,
             "ansible_password": p.password,
             "ansible_connection": "winfix.volsnap.winrs",
             "ansible_winrm_scheme": "https" if p.tls else "http",
             "ansible_winrm_transport": p.auth,
         }
+        if p.auth == "kerberos":  # the SPN HTTP/<host>.lab.test, since the address is 127.0.0.1
+            fields["ansible_winrm_kerberos_hostname_override"] = service_hostname(p.name)
         lines.append(p.name + " " + " ".join(f"{k}={_ini_value(v)}" for k, v in fields.items()))
     return "\n".join(lines) + "\n"
 

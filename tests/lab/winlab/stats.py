@@ -23,6 +23,15 @@ class HostStats:
     # Request and response bytes of each command (Command, Send, Receive, Signal), keyed by the command's first word
     # (`findstr`, `certutil`, …), so that a benchmark can tell a transfer's bytes from the rest.
     wire_bytes_by_tool: dict[str, int] = field(default_factory=dict)
+    # Completed logons per mechanism (`ntlm`, `kerberos`), those that came with a delegated (forwarded) ticket, and
+    # requests whose body arrived sealed with the session's key (WinRM message encryption, [MS-WSMV] 2.2.9.1).
+    logons: dict[str, int] = field(default_factory=dict)
+    delegated_logons: int = 0
+    sealed_requests: int = 0
+
+    def count_logon(self, mechanism: str, delegated: bool) -> None:
+        self.logons[mechanism] = self.logons.get(mechanism, 0) + 1
+        self.delegated_logons += delegated
 
     def count_tool(self, tool: str, size: int) -> None:
         self.wire_bytes_by_tool[tool] = self.wire_bytes_by_tool.get(tool, 0) + size

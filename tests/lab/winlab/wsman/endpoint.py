@@ -16,11 +16,24 @@ from aiohttp import web
 
 from winlab.api import Availability, CommandOptions, Host, ReceiveChunk, RunningCommand, Shell, ShellClosed
 from winlab.clock import LabClock
+from winlab.kerberos import keytab_path, user_principal
 from winlab.profile import HostProfile
 from winlab.stats import HostStats, tool_of
 from winlab.wsman import soap
-from winlab.wsman.auth import CONTENT_TYPE, AuthFailed, NtlmAcceptor, NtlmUser, check_basic, write_user_file
+from winlab.wsman.auth import (
+    AuthFailed,
+    CredSspAcceptor,
+    KerberosAcceptor,
+    NtlmAcceptor,
+    NtlmUser,
+    SessionAcceptor,
+    check_basic,
+    write_user_file,
+)
 
+# The WWW-Authenticate scheme a host offers, and the Authorization schemes it takes ([MS-WSMV] 2.2.9.1, RFC 4559).
+_SCHEMES = {"basic": 'Basic realm="WSMAN"', "ntlm": "Negotiate", "kerberos": "Negotiate", "credssp": "CredSSP"}
+_ACCEPTED_SCHEMES = {"ntlm": ("negotiate", "ntlm"), "kerberos": ("negotiate",), "credssp": ("credssp",)}
 MAX_SHELLS = 30  # Windows' default MaxShellsPerUser on 2008 R2-era WinRM
 CHUNK = 96 * 1024  # output per Receive, under WinRM's 150 KB envelope
 # A Receive without w:OperationTimeout waits as long as the service's MaxTimeoutms allows: 60000 ([MS-WSMV] 2.2.4.10).
@@ -70,11 +83,12 @@ class Endpoint:
         self._dropped = False
         self._drop_command: str | None = None  # command id whose output request is cut (drop_during_command)
         self._generation_seen = 0
-        self._ntlm: weakref.WeakKeyDictionary[Any, NtlmAcceptor] = weakref.WeakKeyDictionary()
+        self._sessions: weakref.WeakKeyDictionary[Any, SessionAcceptor] = weakref.WeakKeyDictionary()
         # auth_refused: the handshake runs as on Windows, but no password is ever right.
         password = secrets.token_hex(16) if profile.faults.get("auth_refused") else profile.password
         self._password = password
         self._user_file = write_user_file(state_dir, NtlmUser(profile.username, password))
+        self._state_dir = state_dir
         self.dirty = True
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
@@ -125,8 +139,8 @@ class Endpoint:
 
     def _unauthorized(self, token: str | None = None) -> web.Response:
         self.stats.auth_failures += token is None
-        scheme = 'Basic realm="WSMAN"' if self.profile.auth == "basic" else "Negotiate"
-        header = f"Negotiate {token}" if token else scheme
+        scheme = _SCHEMES[self.profile.auth]
+        header = f"{scheme} {token}" if token is not None else scheme
         return self._respond(web.Response(status=401, headers={"WWW-Authenticate": header}))
 
     async def _basic(self, request: web.Request, body: bytes, exchange: _Exchange) -> web.Response:
@@ -136,38 +150,51 @@ class Endpoint:
         headers = {"Content-Type": "application/soap+xml;charset=UTF-8"}
         return self._respond(web.Response(status=status, body=reply, headers=headers), exchange)
 
+    def _new_acceptor(self) -> SessionAcceptor:
+        if self.profile.auth == "credssp":
+            return CredSspAcceptor(self._user_file, NtlmUser(self.profile.username, self._password))
+        if self.profile.auth == "kerberos":
+            refuse = bool(self.profile.faults.get("auth_refused"))
+            principal = user_principal(self.profile.username)
+            return KerberosAcceptor(keytab_path(self._state_dir, self.profile.name), principal, refuse)
+        return NtlmAcceptor(self._user_file)
+
     async def _negotiate(self, request: web.Request, body: bytes, exchange: _Exchange) -> web.Response:
         transport = request.transport
         authorization = request.headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() in ("negotiate", "ntlm") and token:
-            acceptor = NtlmAcceptor(self._user_file)
+        mutual: dict[str, str] = {}
+        if scheme.lower() in _ACCEPTED_SCHEMES[self.profile.auth] and token:
+            acceptor = self._new_acceptor()
             if transport is not None:
-                existing = self._ntlm.get(transport)
+                existing = self._sessions.get(transport)
                 acceptor = existing if existing is not None and not existing.complete else acceptor
-                self._ntlm[transport] = acceptor
+                self._sessions[transport] = acceptor
             try:
                 answer = acceptor.step(base64.b64decode(token))
             except (AuthFailed, ValueError):
                 if transport is not None:
-                    self._ntlm.pop(transport, None)
+                    self._sessions.pop(transport, None)
                 return self._unauthorized()
-            if not acceptor.complete:
+            if not acceptor.complete:  # CredSSP's acceptor may answer with an empty token
                 return self._unauthorized(base64.b64encode(answer or b"").decode())
+            self.stats.count_logon(acceptor.mechanism, isinstance(acceptor, KerberosAcceptor) and acceptor.delegated)
+            if answer:  # Kerberos mutual authentication: the final token rides on the 200 (RFC 4559 section 5)
+                mutual = {"WWW-Authenticate": f"{acceptor.scheme} {base64.b64encode(answer).decode()}"}
             if not body:
-                return self._respond(web.Response(status=200))
-        acceptor_done = self._ntlm.get(transport) if transport is not None else None
+                return self._respond(web.Response(status=200, headers=mutual))
+        acceptor_done = self._sessions.get(transport) if transport is not None else None
         if acceptor_done is None or not acceptor_done.complete:
             return self._unauthorized()
         try:
             message = acceptor_done.unseal(body)
         except AuthFailed:
             return self._respond(web.Response(status=400))
+        self.stats.sealed_requests += 1
         status, reply = await self._soap(message, exchange)
-        return self._respond(
-            web.Response(status=status, body=acceptor_done.seal(reply), headers={"Content-Type": CONTENT_TYPE}),
-            exchange,
-        )
+        content_type, sealed = acceptor_done.seal(reply)
+        headers = {"Content-Type": content_type, **mutual}
+        return self._respond(web.Response(status=status, body=sealed, headers=headers), exchange)
 
     # -- SOAP ---------------------------------------------------------------------------------------------------
     async def _soap(self, data: bytes, exchange: _Exchange) -> tuple[int, bytes]:
