@@ -710,13 +710,12 @@ class Connection(ConnectionBase):
 
     def _kerberos_arguments(self) -> dict[str, Any]:
         """The Kerberos settings pywinrm takes: declared options of this plugin (so they are documented and never among
-        the extras), passed on explicitly."""
-        if self.get_option("transport") != "kerberos":
-            return {}
-        return {
-            "kerberos_hostname_override": self.get_option("kerberos_hostname_override"),
-            "kerberos_delegation": bool(self.get_option("kerberos_delegation")),
-        }
+        the extras), passed on whenever set, as ansible.builtin.winrm passes them."""
+        arguments: dict[str, Any] = {"kerberos_delegation": bool(self.get_option("kerberos_delegation"))}
+        override = self.get_option("kerberos_hostname_override")
+        if override:
+            arguments["kerberos_hostname_override"] = override
+        return arguments
 
     def _kerberos_logout(self) -> None:
         cache, self._kerberos_cache = self._kerberos_cache, None

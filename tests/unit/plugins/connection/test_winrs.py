@@ -317,7 +317,7 @@ def _fault(code: int) -> WSManFaultError:
         ),
         (NTStatusException(0xC000006D), "authentication failed"),
         (InvalidTokenError(context_msg="bad token"), "authentication failed"),
-        (KerberosExchangeError("authGSSClientStep() failed"), "authentication failed"),
+        (KerberosExchangeError("authGSSClientStep() failed"), "Kerberos failed"),
         (requests.exceptions.SSLError("certificate verify failed"), "TLS failure"),
         (requests.exceptions.ReadTimeout("read timed out"), "timed out"),
         (requests.exceptions.ConnectionError("refused"), "cannot reach the WinRM endpoint"),
