@@ -744,6 +744,12 @@ def _describe(error: BaseException, doing: str, operation_timeout: int) -> str:
             f"authentication failed while {doing}: the host does not offer CredSSP (it offers {offered or 'nothing'}); "
             "enable CredSSP on the host's WinRM service or choose another ansible_winrm_transport"
         )
+    if isinstance(error, PermissionError) and "did not respond with NTLM challenge" in str(error):
+        # requests-ntlm, when the host offers no NTLM (a domain that restricts NTLM takes Kerberos only)
+        return (
+            f"authentication failed while {doing}: the host does not offer NTLM (domains often restrict it); use "
+            "ansible_winrm_transport=kerberos"
+        )
     if isinstance(error, (AuthenticationError, *_AUTH_ERRORS)):
         return (
             f"authentication failed while {doing}: the user name or password was rejected, or the host does not "

@@ -317,6 +317,10 @@ def _fault(code: int) -> WSManFaultError:
         ),
         (NTStatusException(0xC000006D), "authentication failed"),
         (InvalidTokenError(context_msg="bad token"), "authentication failed"),
+        (
+            PermissionError("Access denied: Server did not respond with NTLM challenge token"),
+            "the host does not offer NTLM",
+        ),
         (KerberosExchangeError("authGSSClientStep() failed"), "Kerberos failed"),
         (requests.exceptions.SSLError("certificate verify failed"), "TLS failure"),
         (requests.exceptions.ReadTimeout("read timed out"), "timed out"),
