@@ -60,20 +60,26 @@ class _Elements(html.parser.HTMLParser):
 @fault("report-markup")
 def test_markup_and_formulas_from_hosts_are_inert_in_the_report(tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"hosts": {MARKUP_HOST: {"volsnap_failure": MARKUP_REASON}}}}))
+    inventory.write_text(
+        yaml.safe_dump(
+            {"all": {"hosts": {MARKUP_HOST: {"volsnap_failure": MARKUP_REASON, "ansible_connection": "local"}}}}
+        )
+    )
     playbook = tmp_path / "report.yml"
     playbook.write_text(
         yaml.safe_dump(
             [
                 {
                     "name": "Report",
-                    "hosts": "localhost",
+                    "hosts": "all",
                     "gather_facts": False,
-                    "roles": [
+                    "tasks": [
                         {
-                            "role": "winfix.volsnap.report",
-                            "volsnap_report_dir": str(tmp_path / "out"),
-                            "volsnap_report_hosts": [MARKUP_HOST],
+                            "name": "Report",
+                            "winfix.volsnap.volsnap_report": {"dir": str(tmp_path / "out")},
+                            "run_once": True,
+                            "delegate_to": "localhost",
+                            "delegate_facts": True,
                         }
                     ],
                 }
