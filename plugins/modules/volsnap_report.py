@@ -31,15 +31,15 @@ options:
     type: path
   save_part:
     description:
-      - Also write this run's part to this file as JSON extra variables (C({"volsnap_part_<id>": part})), so that
-        runs outside AWX can be merged with C(ansible-playbook winfix.volsnap.report_merge -e @FILE ...).
+      - 'Also write this run''s part to this file as JSON extra variables (C({"volsnap_part_<id>": part})), so that
+        runs outside AWX can be merged with C(ansible-playbook winfix.volsnap.report_merge -e @FILE ...).'
       - Only for a play's own hosts, not with O(parts).
     type: path
   parts:
     description:
       - Parts to merge (C(volsnap_part_*) values, keyed by their names) instead of this play's hosts.
-      - Each must be C({"generated": str, "rows": {host: row}}) with a known status in every row; anything else fails
-        naming the part and the host, before anything is written.
+      - 'Each must be C({"generated": str, "rows": {host: row}}) with a known status in every row; anything else fails
+        naming the part and the host, before anything is written.'
     type: dict
   require:
     description:
@@ -68,7 +68,7 @@ attributes:
     description: Runs on the controller.
 notes:
   - The rows carry no secret; an error is the message the failed step gave, which never holds a password.
-  - C(changed) is always false: the hosts do not change.
+  - C(changed) is always false, since the hosts do not change.
 seealso:
   - module: winfix.volsnap.volsnap_facts
 author:
