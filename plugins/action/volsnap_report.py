@@ -51,19 +51,15 @@ class ActionModule(ActionBase):  # type: ignore[misc]
         )
         now = dt.datetime.now(dt.UTC)
         stamp = _report.timestamp(now)
+        name: str | None = None  # this run's part, for a play's own hosts
         if args["parts"] is not None:
-            if args["save_part"]:
-                raise AnsibleActionFail("save_part saves a run's own part; it does not apply to parts merged here")
-            try:
-                rows = _report.rows_of_parts(args["parts"])
-            except _report.PartError as error:
-                raise AnsibleActionFail(f"cannot merge the parts: {error}") from None
-            stats: dict[str, Any] = {"volsnap_summary": _report.summary(rows)}
+            rows = self._merged_parts(args)
         else:
             rows, name = self._record_play(task_vars, now, stamp)
-            stats = {"volsnap_summary": _report.summary(rows), name: _report.part(rows, stamp)}
         left = _report.left_behind(rows, accepted)
-        if args["parts"] is None:
+        stats: dict[str, Any] = {"volsnap_summary": _report.summary(rows)}
+        if name is not None:
+            stats[name] = _report.part(rows, stamp)
             result["part"] = name
             result["ansible_facts"] = {
                 RUN_FACT: {"key": self._task._uuid, "part": name, "rows": rows, "left_behind": left}
@@ -78,6 +74,15 @@ class ActionModule(ActionBase):  # type: ignore[misc]
             msg=_message(stats["volsnap_summary"], left, written, self._task.check_mode),
         )
         return result
+
+    @staticmethod
+    def _merged_parts(args: Mapping[str, Any]) -> dict[str, Any]:
+        if args["save_part"]:
+            raise AnsibleActionFail("save_part saves a run's own part; it does not apply to parts merged here")
+        try:
+            return _report.rows_of_parts(args["parts"])
+        except _report.PartError as error:
+            raise AnsibleActionFail(f"cannot merge the parts: {error}") from None
 
     def _record_play(self, task_vars: Mapping[str, Any], now: dt.datetime, stamp: str) -> tuple[dict[str, Any], str]:
         """This play's rows so far: the current batch's hosts (and hosts dropped from the play) observed now, merged

@@ -4,20 +4,15 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
-import ansible_runner
 import pytest
-from conftest import DEFAULTS, VISTA, W7, W2003, Lab, remediate, run_ansible
+from conftest import DEFAULTS, VISTA, W7, W2003, AwxJob, Lab, remediate, run_ansible
 from spnego._ntlm_raw.crypto import ntowfv1
 
 from winlab.samples import W2008
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = {"restart_takes_s": 1}
 FLEET = [f"h{i:02d}" for i in range(30)]
 GONE = "h07"  # unreachable
@@ -41,52 +36,19 @@ def lab(lab_factory: Any) -> Lab:
     return lab_factory({"defaults": {**DEFAULTS, "faults": FAST}, "hosts": hosts})
 
 
-class Job:
-    """One AWX-style job: its own private data dir (inventory, extra vars, project), run by ansible-runner."""
-
-    def __init__(self, base: Path, lab: Lab, playbook: str, extravars: dict[str, Any], limit: str | None = None):
-        self.pdd = base
-        (base / "inventory").mkdir(parents=True)
-        (base / "env").mkdir()
-        shutil.copy(lab.inventory, base / "inventory" / "hosts")
-        shutil.copytree(ROOT / "playbooks", base / "project")
-        (base / "env" / "extravars").write_text(json.dumps(extravars))
-        (base / "env" / "envvars").write_text(
-            json.dumps(
-                {
-                    "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".venv" / "collections"),
-                    "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-                }
-            )
-        )
-        self.run = ansible_runner.run(private_data_dir=str(base), playbook=playbook, limit=limit, quiet=True)
-        self.events = list(self.run.events)
-
-    @property
-    def artifacts(self) -> dict[str, Any]:
-        """What AWX keeps of the job's set_stats: the playbook_on_stats event's artifact_data."""
-        stats = next(e for e in self.events if e["event"] == "playbook_on_stats")
-        return dict(stats["event_data"].get("artifact_data") or {})
-
-    def everything(self) -> str:
-        """Every event and every file under the job's artifacts folder, as text."""
-        files = (p.read_text(errors="replace") for p in (self.pdd / "artifacts").rglob("*") if p.is_file())
-        return json.dumps(self.events) + "".join(files)
-
-
 def slices(hosts: list[str]) -> list[str]:
     """AWX job slicing: slice k of N runs on every Nth host of the inventory, starting at the kth."""
     return [",".join(hosts[k::SLICES]) for k in range(SLICES)]
 
 
-def sliced(tmp_path: Path, lab: Lab, playbook: str, hosts: list[str], extravars: dict[str, Any]) -> list[Job]:
+def sliced(tmp_path: Path, lab: Lab, playbook: str, hosts: list[str], extravars: dict[str, Any]) -> list[AwxJob]:
     return [
-        Job(tmp_path / f"slice{k}", lab, playbook, {**extravars, "awx_job_id": 100 + k}, limit)
+        AwxJob(tmp_path / f"slice{k}", lab, playbook, {**extravars, "awx_job_id": 100 + k}, limit)
         for k, limit in enumerate(slices(hosts))
     ]
 
 
-def awx_merge(jobs: list[Job]) -> dict[str, Any]:
+def awx_merge(jobs: list[AwxJob]) -> dict[str, Any]:
     """AWX hands the next workflow node its parents' artifacts updated into one dict, in order (no deeper merge)."""
     merged: dict[str, Any] = {}
     for job in jobs:
@@ -98,14 +60,14 @@ def report(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "report.json").read_text())  # type: ignore[no-any-return]
 
 
-def assert_no_secret(*jobs: Job) -> None:
+def assert_no_secret(*jobs: AwxJob) -> None:
     for job in jobs:
         text = job.everything()
         for secret in SECRETS:
             assert secret not in text, (job.pdd.name, secret)
 
 
-def bytes_per_host(jobs: list[Job], kind: str) -> float:
+def bytes_per_host(jobs: list[AwxJob], kind: str) -> float:
     """What a host adds to a slice's artifact, as compact JSON (README: bytes per host); hosts with an error aside."""
     rows = [
         row
@@ -122,7 +84,7 @@ def bytes_per_host(jobs: list[Job], kind: str) -> float:
 
 @pytest.mark.fault("secrets")
 def test_an_audit_in_three_slices_merges_to_the_unsliced_report(lab: Lab, tmp_path: Path) -> None:
-    whole = Job(tmp_path / "whole", lab, "audit.yml", {"volsnap_report_dir": str(tmp_path / "whole-report")}, "h*")
+    whole = AwxJob(tmp_path / "whole", lab, "audit.yml", {"volsnap_report_dir": str(tmp_path / "whole-report")}, "h*")
     assert whole.run.rc != 0  # the unreachable host fails the audit, after the report has it
     parts = sliced(tmp_path, lab, "audit.yml", FLEET, {})
     assert [job.run.rc != 0 for job in parts] == [GONE in s.split(",") for s in slices(FLEET)]
@@ -139,7 +101,9 @@ def test_an_audit_in_three_slices_merges_to_the_unsliced_report(lab: Lab, tmp_pa
         "volsnap_part_101",
         "volsnap_part_102",
     ]
-    merge = Job(tmp_path / "merge", lab, "report_merge.yml", {**artifacts, "volsnap_report_dir": str(tmp_path / "m")})
+    merge = AwxJob(
+        tmp_path / "merge", lab, "report_merge.yml", {**artifacts, "volsnap_report_dir": str(tmp_path / "m")}
+    )
     assert merge.run.rc == 0, merge.run.stdout.read()
     expected, merged = report(tmp_path / "whole-report"), report(tmp_path / "m")
     assert sorted(merged["hosts"]) == sorted(expected["hosts"]) == FLEET
@@ -162,7 +126,7 @@ def test_a_remediation_in_three_slices_then_report_merge_requires_compliant(
     parts = sliced(tmp_path, lab, "remediate.yml", reachable, extravars)
     assert [job.run.rc for job in parts] == [0] * SLICES
     artifacts = awx_merge(parts)
-    merge = Job(
+    merge = AwxJob(
         tmp_path / "merge",
         lab,
         "report_merge.yml",
@@ -178,8 +142,8 @@ def test_a_remediation_in_three_slices_then_report_merge_requires_compliant(
     assert_no_secret(*parts, merge)
     assert bytes_per_host(parts, "remediation") < 600
     # The same requirement over the audit's parts of a slice with the unreachable host fails, naming it.
-    audit_slice = Job(tmp_path / "audit", lab, "audit.yml", {"awx_job_id": 200}, slices(FLEET)[GONE_SLICE])
-    failing = Job(
+    audit_slice = AwxJob(tmp_path / "audit", lab, "audit.yml", {"awx_job_id": 200}, slices(FLEET)[GONE_SLICE])
+    failing = AwxJob(
         tmp_path / "merge-2", lab, "report_merge.yml", {**audit_slice.artifacts, "volsnap_require": "compliant"}
     )
     assert failing.run.rc != 0
