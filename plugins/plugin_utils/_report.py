@@ -74,8 +74,9 @@ def host_row(
     row: Row = dict.fromkeys(ROW_FIELDS)
     if assessment:
         row.update({k: assessment.get(k) for k in ROW_FIELDS if k in assessment})
-    else:
-        row.update(status="unknown", reason=failure or "no assessment: the host was unreachable or failed earlier")
+    else:  # nothing known of the host is an error too, whatever the run asks for
+        failure = failure or "no assessment: the host was unreachable or failed earlier"
+        row.update(status="unknown", reason=failure)
     reason = str(row.get("reason") or "")
     if failure and assessment and reason not in failure:  # a verify failure already quotes the reason
         row["reason"] = f"{reason}; last error: {failure}"

@@ -48,6 +48,8 @@ def test_rows_and_unknown_hosts() -> None:
     missing = host_row(None, [], "connection refused", T1)
     assert missing["status"] == "unknown" and missing["reason"] == "connection refused"
     assert missing["error"] == "connection refused"
+    silent = host_row(None, [], None, T1)  # a host that left nothing behind (failed outside any rescue)
+    assert silent["status"] == "unknown" and silent["error"] == silent["reason"] and "no assessment" in silent["reason"]
 
 
 def test_a_failure_is_added_to_the_reason_unless_it_already_quotes_it() -> None:
