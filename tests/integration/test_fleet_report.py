@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -222,7 +223,8 @@ def test_serial_waves_stop_when_a_batch_fails_beyond_the_percentage(lab: Lab, pa
     assert ran["wave2"] == [] and ran["wave3"] == []
     assert "1603" in rows["wave1-fails"]["reason"] and rows["wave1-fails"]["error"]
     assert rows["wave2"]["error"].startswith("not attempted") and rows["wave2"]["time"] is None
-    (saved,) = json.loads((tmp_path / "part.json").read_text()).values()
+    ((name, saved),) = json.loads((tmp_path / "part.json").read_text()).items()
+    assert re.fullmatch(r"volsnap_part_\d{8}T\d{6}Z_[0-9a-f]{6}", name), name  # outside AWX: time and random
     assert sorted(saved["rows"]) == ["wave1-fails", "wave2", "wave3"]
     # serial 2: one failure in a batch of two is 50 %, above 0: the batch finishes, the third host is not touched.
     done, rows, ran = wave("two", "-e", "volsnap_serial=2", "-e", "volsnap_max_fail_percentage=0")
@@ -231,3 +233,21 @@ def test_serial_waves_stop_when_a_batch_fails_beyond_the_percentage(lab: Lab, pa
     done, rows, ran = wave("three", "-e", "volsnap_serial=2")
     assert done.returncode != 0 and rows["wave3"]["status"] == "compliant" and ran["wave3"] != []
     assert "not remediated: wave1-fails" in done.stdout
+
+
+def test_verify_and_rollback_publish_their_part_too(lab: Lab, tmp_path: Path) -> None:
+    verify = AwxJob(tmp_path / "verify", lab, "verify.yml", {"awx_job_id": 300}, f"{FIXED},{GONE}")
+    assert verify.run.rc != 0  # the unreachable host is not verified
+    rows = verify.artifacts["volsnap_part_300"]["rows"]
+    assert rows[FIXED]["status"] == "compliant" and rows[GONE]["error"]
+    assert verify.artifacts["volsnap_summary"]["compliant"] == 1
+    failed = {
+        e["event_data"]["host"]: e["event_data"]["res"]["msg"]
+        for e in verify.events
+        if e["event"] == "runner_on_failed" and not e["event_data"].get("ignore_errors")
+    }
+    assert list(failed) == [GONE] and failed[GONE].startswith(f"not fixed: {GONE} (unknown: ")
+    rollback = AwxJob(tmp_path / "rollback", lab, "rollback.yml", {"awx_job_id": 301}, FIXED)
+    assert rollback.run.rc == 0
+    assert rollback.artifacts["volsnap_part_301"]["rows"][FIXED]["status"] == "compliant"  # SP1: nothing to remove
+    assert "volsnap_report_dir" not in rollback.artifacts
