@@ -247,7 +247,13 @@ def test_verify_and_rollback_publish_their_part_too(lab: Lab, tmp_path: Path) ->
         if e["event"] == "runner_on_failed" and not e["event_data"].get("ignore_errors")
     }
     assert list(failed) == [GONE] and failed[GONE].startswith(f"not fixed: {GONE} (unknown: ")
-    rollback = AwxJob(tmp_path / "rollback", lab, "rollback.yml", {"awx_job_id": 301}, FIXED)
-    assert rollback.run.rc == 0
-    assert rollback.artifacts["volsnap_part_301"]["rows"][FIXED]["status"] == "compliant"  # SP1: nothing to remove
+    # In serial batches, each batch publishes the run's rows and counts so far (set_stats would merge dicts, and
+    # counts of the last batch alone would replace the run's).
+    extravars = {"awx_job_id": 301, "volsnap_serial": 1}
+    rollback = AwxJob(tmp_path / "rollback", lab, "rollback.yml", extravars, f"{FIXED},{GONE}")
+    assert rollback.run.rc != 0  # the unreachable host, in the second batch
+    rows = rollback.artifacts["volsnap_part_301"]["rows"]
+    assert rows[FIXED]["status"] == "compliant" and rows[GONE]["error"]  # SP1: nothing to remove
+    summary = rollback.artifacts["volsnap_summary"]
+    assert (summary["compliant"], summary["unknown"], sum(summary.values())) == (1, 1, 2)
     assert "volsnap_report_dir" not in rollback.artifacts
