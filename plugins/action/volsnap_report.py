@@ -21,7 +21,7 @@ from typing import Any
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winfix.volsnap.plugins.plugin_utils import _report, _report_html
+from ansible_collections.winfix.volsnap.plugins.plugin_utils import _report
 
 ARGUMENT_SPEC = {
     "dir": {"type": "path"},
@@ -117,6 +117,9 @@ class ActionModule(ActionBase):  # type: ignore[misc]
     ) -> list[str]:
         written = []
         if args["dir"]:
+            # Imported only when writing: compiling the page would cost every run that writes no files.
+            from ansible_collections.winfix.volsnap.plugins.plugin_utils import _report_html
+
             folder = Path(args["dir"])
             report = _report.report(_report.merge_rows(_previous_rows(folder), rows), stamp)
             buffer = io.StringIO()
