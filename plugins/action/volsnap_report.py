@@ -26,7 +26,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils import _report
 ARGUMENT_SPEC = {
     "dir": {"type": "path"},
     "save_part": {"type": "path"},
-    "parts": {"type": "dict"},
+    "merge_parts": {"type": "bool", "default": False},
     "require": {"type": "str", "choices": list(_report.REQUIREMENTS)},
     "accept": {"type": "list", "elements": "str", "choices": list(_report.STATUSES)},
 }
@@ -52,8 +52,8 @@ class ActionModule(ActionBase):  # type: ignore[misc]
         now = dt.datetime.now(dt.UTC)
         stamp = _report.timestamp(now)
         name: str | None = None  # this run's part, for a play's own hosts
-        if args["parts"] is not None:
-            rows = self._merged_parts(args)
+        if args["merge_parts"]:
+            rows = self._merged_parts(args, task_vars)
         else:
             rows, name = self._record_play(task_vars, now, stamp)
         left = _report.left_behind(rows, accepted)
@@ -76,11 +76,15 @@ class ActionModule(ActionBase):  # type: ignore[misc]
         return result
 
     @staticmethod
-    def _merged_parts(args: Mapping[str, Any]) -> dict[str, Any]:
+    def _merged_parts(args: Mapping[str, Any], task_vars: Mapping[str, Any]) -> dict[str, Any]:
+        """Every variable named volsnap_part_*, read as data. Never templated: a part holds what hosts reported
+        (names, reasons), and extra variables from a file are trusted as templates, so rendering them would run
+        whatever a host put there."""
         if args["save_part"]:
             raise AnsibleActionFail("save_part saves a run's own part; it does not apply to parts merged here")
+        parts = {name: value for name, value in task_vars.items() if name.startswith(_report.PART_PREFIX)}
         try:
-            return _report.rows_of_parts(args["parts"])
+            return _report.rows_of_parts(parts)
         except _report.PartError as error:
             raise AnsibleActionFail(f"cannot merge the parts: {error}") from None
 

@@ -15,8 +15,8 @@ description:
     C(volsnap_last_seen) and C(volsnap_actions)). Under C(serial) it runs once per batch and keeps the play's rows
     on localhost (fact C(volsnap_run)), so each batch adds its hosts; the play's hosts no batch has reached yet are
     listed as not attempted, which is what stays if the run stops early.
-  - With O(parts) instead, the rows come from parts that other runs published (job slices, separate
-    C(ansible-playbook) runs), merged with the newest row per host winning.
+  - With O(merge_parts) instead, the rows come from the parts that other runs published (job slices, separate
+    C(ansible-playbook) runs), every variable named C(volsnap_part_*), merged with the newest row per host winning.
   - Publishes with C(set_stats) (not aggregated, so each batch replaces the previous batch's values with the run's
     totals) C(volsnap_summary), the counts by status, and, for a play's own hosts, C(volsnap_part_<id>) =
     C({"generated", "rows"}), where C(<id>) is C(awx_job_id) when AWX sets it and a new id per run otherwise.
@@ -33,14 +33,18 @@ options:
     description:
       - 'Also write this run''s part to this file as JSON extra variables (C({"volsnap_part_<id>": part})), so that
         runs outside AWX can be merged with C(ansible-playbook winfix.volsnap.report_merge -e @FILE ...).'
-      - Only for a play's own hosts, not with O(parts).
+      - Only for a play's own hosts, not with O(merge_parts).
     type: path
-  parts:
+  merge_parts:
     description:
-      - Parts to merge (C(volsnap_part_*) values, keyed by their names) instead of this play's hosts.
+      - Make the report from every variable named C(volsnap_part_*) (as AWX passes a sliced job's artifacts to the
+        next workflow node, or C(-e @FILE) files saved with O(save_part)) instead of this play's hosts.
       - 'Each must be C({"generated": str, "rows": {host: row}}) with a known status in every row; anything else fails
         naming the part and the host, before anything is written.'
-    type: dict
+      - The parts are read as data and never templated. Ansible trusts extra variables as templates, and a part
+        carries what hosts reported, so rendering it could run what a host put in its values.
+    type: bool
+    default: false
   require:
     description:
       - What counts as done for RV(left_behind) (a host with an error, such as unreachable, failed or not attempted,
@@ -90,14 +94,12 @@ EXAMPLES = r"""
     msg: "not remediated: {{ hostvars.localhost.ansible_facts.volsnap_run.left_behind[inventory_hostname] }}"
   when: inventory_hostname in hostvars.localhost.ansible_facts.volsnap_run.left_behind
 
-# In a play on localhost: merge the parts the slices of a job published.
+# In a play on localhost: merge the parts the slices of a job published (given as extra variables).
 - name: Merge the parts
   winfix.volsnap.volsnap_report:
-    parts: "{{ dict(names | zip(query('ansible.builtin.vars', *names))) }}"
+    merge_parts: true
     dir: /srv/reports/kb2748349
     require: compliant
-  vars:
-    names: "{{ query('ansible.builtin.varnames', '^volsnap_part_') }}"
 """
 
 RETURN = r"""
@@ -120,7 +122,7 @@ files:
   sample: ["/srv/reports/kb2748349/report.json", "/srv/reports/kb2748349/report.csv"]
 part:
   description: The name this run's part is published under.
-  returned: for a play's own hosts (not with O(parts))
+  returned: for a play's own hosts (not with O(merge_parts))
   type: str
   sample: volsnap_part_4711
 msg:
@@ -129,7 +131,7 @@ msg:
   type: str
 ansible_facts:
   description: The play's record, kept on localhost between serial batches.
-  returned: for a play's own hosts (not with O(parts))
+  returned: for a play's own hosts (not with O(merge_parts))
   type: complex
   contains:
     volsnap_run:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import csv
 import html.parser
+import json
 from pathlib import Path
 
 import yaml
@@ -96,3 +97,24 @@ def test_markup_and_formulas_from_hosts_are_inert_in_the_report(tmp_path: Path) 
         row = next(r for r in csv.DictReader(handle) if r["host"] == MARKUP_HOST)
     assert row["reason"].startswith("<img") and "=HYPERLINK" in row["reason"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
+
+
+@fault("report-templates")
+def test_templates_in_parts_are_never_rendered(tmp_path: Path) -> None:
+    hostile = "{{ 6 * 7 }}{{ lookup('ansible.builtin.pipe', 'touch " + str(tmp_path / "ran") + "') }}"
+    part = {"generated": "2026-01-01T00:00:00Z", "rows": {hostile: {"status": "vulnerable", "reason": hostile}}}
+    (tmp_path / "part.json").write_text(json.dumps({"volsnap_part_1": part}))
+    done = run_ansible(
+        "ansible-playbook",
+        "playbooks/report_merge.yml",
+        "-e",
+        f"@{tmp_path / 'part.json'}",
+        "-e",
+        f"volsnap_report_dir={tmp_path / 'out'}",
+        "-e",
+        "volsnap_require=compliant",
+    )
+    assert done.returncode != 0 and f"not compliant: {hostile} (vulnerable: {hostile})" in done.stdout
+    assert not (tmp_path / "ran").exists()
+    rows = json.loads((tmp_path / "out" / "report.json").read_text())["hosts"]
+    assert rows[hostile]["reason"] == hostile
