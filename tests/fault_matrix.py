@@ -132,6 +132,12 @@ ROWS = (
         "escaped in report.html; CSV cells starting with `= + - @` are neutralised",
     ),
     Row(
+        "report-templates",
+        "parts for `report_merge` (extra variables, trusted as templates) holding Jinja such as "
+        "`{{ lookup('pipe', …) }}` in a host's values",
+        "read as data, never rendered on the controller: the report and the failure message show the text as it is",
+    ),
+    Row(
         "concurrent-runs",
         "a second run against a host while one holds it",
         "the second refuses before it changes anything, naming the holder and since when",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ansible_runner
 import pytest
 import yaml
 from fault_matrix import pytest_runtest_makereport, pytest_terminal_summary  # noqa: F401  (hooks: the matrix table)
@@ -166,3 +169,37 @@ def remediate(lab: Lab, hosts: str, *extra: str) -> subprocess.CompletedProcess[
     return run_ansible(
         "ansible-playbook", "-i", str(lab.inventory), "playbooks/remediate.yml", "-e", f"volsnap_hosts={hosts}", *extra
     )
+
+
+class AwxJob:
+    """A job as AWX runs it: ansible-runner over its own private data dir (inventory, extra vars, env, project)."""
+
+    def __init__(self, pdd: Path, lab: Lab, playbook: str, extravars: dict[str, Any], limit: str | None = None) -> None:
+        self.pdd = pdd
+        (pdd / "inventory").mkdir(parents=True)
+        (pdd / "env").mkdir()
+        shutil.copy(lab.inventory, pdd / "inventory" / "hosts")
+        shutil.copytree(ROOT / "playbooks", pdd / "project")
+        (pdd / "env" / "extravars").write_text(json.dumps(extravars))
+        (pdd / "env" / "envvars").write_text(
+            json.dumps(
+                {
+                    "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".venv" / "collections"),
+                    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+                    "ANSIBLE_HOST_KEY_CHECKING": "False",
+                }
+            )
+        )
+        self.run = ansible_runner.run(private_data_dir=str(pdd), playbook=playbook, limit=limit, quiet=True)
+        self.events = list(self.run.events)
+
+    @property
+    def artifacts(self) -> dict[str, Any]:
+        """What AWX keeps of the job's set_stats: the playbook_on_stats event's artifact_data."""
+        stats = next(e for e in self.events if e["event"] == "playbook_on_stats")
+        return dict(stats["event_data"].get("artifact_data") or {})
+
+    def everything(self) -> str:
+        """Every event and every file under the job's artifacts folder, as text."""
+        files = (p.read_text(errors="replace") for p in (self.pdd / "artifacts").rglob("*") if p.is_file())
+        return json.dumps(self.events) + "".join(files)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import csv
 import html.parser
+import json
 from pathlib import Path
 
 import yaml
@@ -60,20 +61,26 @@ class _Elements(html.parser.HTMLParser):
 @fault("report-markup")
 def test_markup_and_formulas_from_hosts_are_inert_in_the_report(tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"hosts": {MARKUP_HOST: {"volsnap_failure": MARKUP_REASON}}}}))
+    inventory.write_text(
+        yaml.safe_dump(
+            {"all": {"hosts": {MARKUP_HOST: {"volsnap_failure": MARKUP_REASON, "ansible_connection": "local"}}}}
+        )
+    )
     playbook = tmp_path / "report.yml"
     playbook.write_text(
         yaml.safe_dump(
             [
                 {
                     "name": "Report",
-                    "hosts": "localhost",
+                    "hosts": "all",
                     "gather_facts": False,
-                    "roles": [
+                    "tasks": [
                         {
-                            "role": "winfix.volsnap.report",
-                            "volsnap_report_dir": str(tmp_path / "out"),
-                            "volsnap_report_hosts": [MARKUP_HOST],
+                            "name": "Report",
+                            "winfix.volsnap.volsnap_report": {"dir": str(tmp_path / "out")},
+                            "run_once": True,
+                            "delegate_to": "localhost",
+                            "delegate_facts": True,
                         }
                     ],
                 }
@@ -90,3 +97,24 @@ def test_markup_and_formulas_from_hosts_are_inert_in_the_report(tmp_path: Path) 
         row = next(r for r in csv.DictReader(handle) if r["host"] == MARKUP_HOST)
     assert row["reason"].startswith("<img") and "=HYPERLINK" in row["reason"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
+
+
+@fault("report-templates")
+def test_templates_in_parts_are_never_rendered(tmp_path: Path) -> None:
+    hostile = "{{ 6 * 7 }}{{ lookup('ansible.builtin.pipe', 'touch " + str(tmp_path / "ran") + "') }}"
+    part = {"generated": "2026-01-01T00:00:00Z", "rows": {hostile: {"status": "vulnerable", "reason": hostile}}}
+    (tmp_path / "part.json").write_text(json.dumps({"volsnap_part_1": part}))
+    done = run_ansible(
+        "ansible-playbook",
+        "playbooks/report_merge.yml",
+        "-e",
+        f"@{tmp_path / 'part.json'}",
+        "-e",
+        f"volsnap_report_dir={tmp_path / 'out'}",
+        "-e",
+        "volsnap_require=compliant",
+    )
+    assert done.returncode != 0 and f"not compliant: {hostile} (vulnerable: {hostile})" in done.stdout
+    assert not (tmp_path / "ran").exists()
+    rows = json.loads((tmp_path / "out" / "report.json").read_text())["hosts"]
+    assert rows[hostile]["reason"] == hostile
