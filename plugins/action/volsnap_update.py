@@ -25,6 +25,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
     quote_path,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import hash_command, parse_host_digest
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
     Plan,
     Result,
@@ -32,7 +33,6 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
     interpret_exit_code,
     removal_plan,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import parse_hashfile
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -219,14 +219,15 @@ class ActionModule(VolsnapAction):
             except UnsafeArgumentError as error:
                 raise AnsibleActionFail(str(error)) from None
             fetch, doing = f"copy /y {source} {target}", f"copying the package from {source}"
-        # One round trip: the line that fetches the file also hashes it (the fetch prints no 64-digit hex line).
-        found = self.cmd(f"{fetch} && certutil -hashfile {target} SHA256")
+        # One round trip: the line that fetches the file also hashes it (the fetch prints no line of hex digits).
+        found = self.cmd(f"{fetch} && ({hash_command(target)})")
         if found.rc != 0:
             raise AnsibleActionFail(f"{doing} failed (exit {found.rc}): {(found.stderr or found.stdout).strip()}")
-        arrived = parse_hashfile(found.stdout)
-        if arrived != expected:
+        arrived = parse_host_digest(found.stdout)
+        if arrived is None or arrived.hex != expected:
+            found_hex = arrived.hex if arrived else "(unreadable)"
             raise AnsibleActionFail(
-                f"{plan.package_path}: SHA-256 mismatch on the host: the file has {arrived or '(unreadable)'}, "
+                f"{plan.package_path}: SHA-256 mismatch on the host: the file has {found_hex}, "
                 f"expected {expected}; nothing was installed"
             )
 
