@@ -81,3 +81,16 @@ def decode_certutil_text(text: str) -> bytes:
     """certutil -encode output (BEGIN/END lines around base64) → bytes; raises ValueError when malformed."""
     body = "".join(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("-----"))
     return base64.b64decode(body, validate=True)
+
+
+def url_fetch_command(url: str, target: str) -> str:
+    """The host downloads the package itself (Vista and later only; `url` already checked by the caller) and hashes
+    it in the same line: one round trip. The download prints no line of hex digits."""
+    quoted = quote_path(target)
+    return f'certutil -urlcache -split -f "{url}" {quoted} && ({hash_command(quoted)})'
+
+
+def host_copy_command(source: str, target: str) -> str:
+    """The host copies the package from a folder it can read, and hashes it in the same line."""
+    quoted = quote_path(target)
+    return f"copy /y {quote_path(source)} {quoted} && ({hash_command(quoted)})"

@@ -48,7 +48,12 @@ def test_2003_facts_in_the_xp_reg_format() -> None:
     facts = parse_probe(probe_output(replace(W2003, kb_installed=True, pending_reboot=True)))
     assert facts.service_pack == 2 and facts.arch == "x86" and facts.powershell_version is None
     assert facts.kb_installed
-    assert facts.pending_reboot_reasons == ("UpdateExeVolatile",)
+    assert facts.pending_reboot_reasons == ("UpdateExeVolatile=1 (update.exe)",)
+
+
+def test_2003_pending_restart_in_the_key_form() -> None:
+    facts = parse_probe(probe_output(replace(W2003, kb_installed=True, pending_reboot=True, update_exe_marker="key")))
+    assert facts.pending_reboot and facts.pending_reboot_reasons == ("UpdateExeVolatile\\Flags=2 (update.exe)",)
 
 
 def test_vista_plus_kb_evidence_and_reboot_marker() -> None:
