@@ -17,10 +17,27 @@ import pytest
 import yaml
 from fault_matrix import pytest_runtest_makereport, pytest_terminal_summary  # noqa: F401  (hooks: the matrix table)
 
+from winlab.profile import load_hosts_file
 from winlab.samples import DEFAULTS, VISTA, W7, W2003  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# Every lab this session started, and every command line a test sent itself (raw), for the ledger check that runs
+# last (test_fidelity.py): what remains in the labs' logs is what the collection sent.
+SESSION_LABS: list[Lab] = []
+TEST_LINES: set[str] = set()
+LEDGER_CHECK = "test_every_command_the_labs_received_has_a_ledger_row"
+
+
+def note_test_line(line: str) -> str:
+    """A command line a test sends itself (not the collection): left out of the ledger check."""
+    TEST_LINES.add(line)
+    return line
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The session's ledger check runs after every other test, over all the labs they started."""
+    items.sort(key=lambda item: item.name == LEDGER_CHECK)
 
 
 @dataclass
@@ -38,6 +55,7 @@ class Lab:
     state_dir: Path
     hosts: dict[str, LabHost]
     process: subprocess.Popen[bytes]
+    builds: dict[str, int]  # each host's build number, from its profile (its OS family)
 
     def commands(self, host: str) -> list[list[str]]:
         """Every simple command the host ran (the lab's audit log)."""
@@ -98,7 +116,10 @@ def start_lab(hosts_file: Path, workdir: Path, clock_rate: float = 1.0) -> Lab:
             process.kill()
             raise RuntimeError(f"winlab did not come up: {(workdir / 'winlab.log').read_text()}")
         time.sleep(0.05)
-    return Lab(inventory, state_dir, _parse_inventory(inventory), process)
+    builds = {profile.name: profile.build for profile in load_hosts_file(hosts_file).hosts}
+    lab = Lab(inventory, state_dir, _parse_inventory(inventory), process, builds)
+    SESSION_LABS.append(lab)
+    return lab
 
 
 def stop_lab(lab: Lab) -> None:
@@ -143,6 +164,8 @@ def ansible_env(**extra: str) -> dict[str, str]:
 
 def run_ansible(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     program = args[0]
+    if "raw" in args and "-a" in args:  # `ansible … -m raw -a LINE`: the test's own command
+        note_test_line(args[args.index("-a") + 1])
     return subprocess.run(
         [str(BIN / program), *args[1:]],
         cwd=ROOT,

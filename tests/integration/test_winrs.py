@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
-from conftest import DEFAULTS, W7, W2003, Lab, run_ansible
+from conftest import DEFAULTS, W7, W2003, Lab, note_test_line, run_ansible
 
 PASSWORD = DEFAULTS["password"]
 
@@ -48,6 +48,8 @@ def connection(lab: Lab, name: str, **options: Any) -> Any:
     _plugin_loader()
     host = lab.hosts[name]
     conn = connection_loader.get("winfix.volsnap.winrs", PlayContext(), None)
+    send = conn.exec_command
+    conn.exec_command = lambda cmd, *a, **k: send(note_test_line(cmd), *a, **k)  # the test's own lines
     conn.set_options(
         direct={
             "remote_addr": "127.0.0.1",
