@@ -90,7 +90,9 @@ def whoami(ctx: ToolContext) -> int:
 
 @register_tool("wusa")
 def wusa(ctx: ToolContext) -> int:
-    # legacy-windows.md §4: wusa refuses to run from a remote session (WinRM/WinRS) with 0x5, access denied.
+    # wusa refuses to run from a remote session (WinRM/WinRS) with 0x5, access denied: Microsoft KB2773898 ("Windows
+    # Update Standalone Installer (WUSA) returns 0x5 ERROR_ACCESS_DENIED when deploying .msu files through WinRM").
+    # The collection never runs it.
     return 5
 
 
