@@ -31,7 +31,7 @@ _WINDOWS_UPDATE = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate
 _SESSION_MANAGER = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager"
 _UPDATES = r"HKLM\SOFTWARE\Microsoft\Updates"
 
-# Pending-restart evidence (docs/versions.md, "Pending restart"): the CBS RebootPending key (Vista and later); a
+# Pending-restart evidence (docs/installers.md, "Pending restart"): the CBS RebootPending key (Vista and later); a
 # non-empty PendingFileRenameOperations (every version); Server 2003's update.exe marker in both published forms, the
 # key Updates\UpdateExeVolatile with a value Flags, or a value UpdateExeVolatile under Updates; and the Windows
 # Update agent's RebootRequired key, which a manual install never sets: it shows a restart pending for an update the
