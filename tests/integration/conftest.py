@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import signal
@@ -189,3 +190,35 @@ def remediate(lab: Lab, hosts: str, *extra: str) -> subprocess.CompletedProcess[
     return run_ansible(
         "ansible-playbook", "-i", str(lab.inventory), "playbooks/remediate.yml", "-e", f"volsnap_hosts={hosts}", *extra
     )
+
+
+def put_on_host(lab: Lab, host: str, local: Path, remote: str) -> None:
+    """Put a file on a lab host through the winrs connection (a test's own setup, e.g. packages for source=host)."""
+    from ansible.playbook.play_context import PlayContext
+    from ansible.plugins.loader import connection_loader
+
+    init_collection_loader()
+    target = lab.hosts[host]
+    conn = connection_loader.get("winfix.volsnap.winrs", PlayContext(), None)
+    conn.set_options(
+        direct={
+            "remote_addr": "127.0.0.1",
+            "port": target.port,
+            "remote_user": target.user,
+            "remote_password": target.password,
+            "transport": target.transport,
+            "scheme": "http",
+        }
+    )
+    folder = remote.rsplit("\\", 1)[0]
+    conn.exec_command(note_test_line(f"mkdir {folder} 2>nul"))
+    conn.put_file(str(local), remote)
+    conn.close()
+
+
+@functools.cache
+def init_collection_loader() -> None:
+    """Ansible's collection loader, once per session (it warns when configured twice)."""
+    from ansible.plugins.loader import init_plugin_loader
+
+    init_plugin_loader([str(ROOT / ".venv" / "collections")])

@@ -27,7 +27,7 @@ from conftest import (
     W7,
     W2003,
     Lab,
-    note_test_line,
+    put_on_host,
     run_ansible,
 )
 from ledger import family_of, missing
@@ -129,27 +129,9 @@ def _rows(report: Path) -> dict[str, Any]:
 
 def _put_packages_on_hosts(lab: Lab, names: list[str], packages: Path) -> None:
     """source=host: each host gets its package in a folder it can read (here put there through the connection)."""
-    from ansible.playbook.play_context import PlayContext
-    from ansible.plugins.loader import connection_loader, init_plugin_loader
-
-    init_plugin_loader([str(Path(__file__).resolve().parents[2] / ".venv" / "collections")])
     for name in names:
-        host = lab.hosts[name]
-        conn = connection_loader.get("winfix.volsnap.winrs", PlayContext(), None)
-        conn.set_options(
-            direct={
-                "remote_addr": "127.0.0.1",
-                "port": host.port,
-                "remote_user": host.user,
-                "remote_password": host.password,
-                "transport": host.transport,
-                "scheme": "http",
-            }
-        )
-        conn.exec_command(note_test_line(f"mkdir {HOST_FOLDER}"))
         package = _package_of(name)
-        conn.put_file(str(packages / package), rf"{HOST_FOLDER}\{package}")
-        conn.close()
+        put_on_host(lab, name, packages / package, rf"{HOST_FOLDER}\{package}")
 
 
 def _package_of(name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import time
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
-from conftest import DEFAULTS, W7, W2003, Lab, note_test_line, run_ansible
+from conftest import DEFAULTS, W7, W2003, Lab, init_collection_loader, note_test_line, run_ansible
 
 PASSWORD = DEFAULTS["password"]
 
@@ -34,18 +33,11 @@ def lab(lab_factory: Any) -> Lab:
     )
 
 
-@functools.cache
-def _plugin_loader() -> None:
-    from ansible.plugins.loader import init_plugin_loader
-
-    init_plugin_loader([str(Path(__file__).resolve().parents[2] / ".venv" / "collections")])
-
-
 def connection(lab: Lab, name: str, **options: Any) -> Any:
     from ansible.playbook.play_context import PlayContext
     from ansible.plugins.loader import connection_loader
 
-    _plugin_loader()
+    init_collection_loader()
     host = lab.hosts[name]
     conn = connection_loader.get("winfix.volsnap.winrs", PlayContext(), None)
     send = conn.exec_command
