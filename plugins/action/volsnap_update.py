@@ -280,7 +280,7 @@ class ActionModule(VolsnapAction):
         """Expand (Vista and later), run the installer, read the host's state again, and decide."""
         installer = assessment.installer or ""
         windows_root = facts.system_root or DEFAULT_ROOT
-        msu = self._expand(space) if needs_expand(installer) else None
+        msu = self._expand(space, installer) if needs_expand(installer) else None
         try:
             command = (
                 removal_command(installer, space, windows_root, msu)
@@ -308,8 +308,8 @@ class ActionModule(VolsnapAction):
             restart_by_catalog=assessment.restart_required_after_install,
         )
 
-    def _expand(self, space: Workspace) -> MsuPackage:
-        done = self.cmd(space.expand_command())
+    def _expand(self, space: Workspace, installer: str) -> MsuPackage:
+        done = self.cmd(space.expand_command(installer))
         if done.rc != 0:
             raise AnsibleActionFail(
                 f"expanding {space.package_path} failed (exit {done.rc}): {(done.stderr or done.stdout).strip()}; "

@@ -42,14 +42,13 @@ class Workspace:
     def cleanup_command(self) -> str:
         return f"rmdir /s /q {quote_path(self.workdir)}"
 
-    def expand_command(self) -> str:
-        """Expand the .msu and print its .xml, in one round trip: the .xml names the cabinet to install."""
+    def expand_command(self, installer: str) -> str:
+        """Expand the .msu and print its .xml, in one round trip: the .xml names the cabinet to install. pkgmgr also
+        gets its sandbox here, new and empty, so that its own line is the installer alone (its exit code)."""
         out = quote_path(self.expanded)
         xml = out[:-1] + XML_PATTERN + '"'  # the folder checked by quote_path; the wildcard is ours
-        return (
-            f"mkdir {out} && mkdir {quote_path(self.sandbox)} && expand -F:* {quote_path(self.package_path)} {out}"
-            f" && type {xml}"
-        )
+        sandbox = f" && mkdir {quote_path(self.sandbox)}" if installer == "pkgmgr" else ""
+        return f"mkdir {out}{sandbox} && expand -F:* {quote_path(self.package_path)} {out} && type {xml}"
 
 
 def workspace(package: str, workdir: str) -> Workspace:

@@ -7,9 +7,11 @@ Only 0 and 3010 are well attested for update.exe, pkgmgr and dism (WSUS Offline 
 registry evidence and pending restarts, plus the CurrentState of the package's CBS key, named by the .msu's .xml),
 the outcome follows from it, and the exit code is reported verbatim with its documented meaning when it has one.
 
-CBS CurrentState values (Microsoft, "Tip of the Day: CBS Servicing States Chart - Refresher", 2015-10-12,
-https://learn.microsoft.com/archive/blogs/tip_of_the_day/tip-of-the-day-cbs-servicing-states-chart-refresher;
-the registry shows them in hex, CBS.log in decimal).
+CBS CurrentState values: the install states of CbsApi.dll (CbsInstallStateAbsent 0, …Resolving 16, …Resolved 32,
+…Staging 48, …Staged 64, …Superseded 80, …InstallPending 96, …PartiallyInstalled 101, …Installed 112, …Permanent 128,
+and Uninstall Pending 5), as Microsoft lists them in "Tip of the Day: CBS Servicing States Chart - Refresher"
+(2015-10-12, https://learn.microsoft.com/archive/blogs/tip_of_the_day/tip-of-the-day-cbs-servicing-states-chart-refresher);
+the registry shows them in hex, CBS.log in decimal.
 """
 
 from __future__ import annotations

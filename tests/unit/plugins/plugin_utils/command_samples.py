@@ -39,7 +39,7 @@ def installer_lines(family: str) -> list[str]:
     msu = MSU if installer != "update_exe" else None
     lines = [install_command(installer, space, msu), removal_command(installer, space, root, msu)]
     if msu is not None:
-        lines.append(space.expand_command())
+        lines.append(space.expand_command(installer))
     lines += [space.cleanup_command(), state_command(msu.identity if msu else None)]
     return lines
 

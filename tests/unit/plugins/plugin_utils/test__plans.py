@@ -56,7 +56,7 @@ def test_2003_runs_the_package_itself_with_its_log() -> None:
 
 def test_vista_installs_the_inner_cab_named_by_the_xml_with_its_own_sandbox() -> None:
     space = workspace("site-renamed.msu", WORK)  # the .msu's own name says nothing about its cabinet
-    expand = space.expand_command()
+    expand = space.expand_command("pkgmgr")
     assert expand == (
         f'mkdir "{WORK}\\expanded" && mkdir "{WORK}\\sandbox" && expand -F:* "{WORK}\\site-renamed.msu" '
         f'"{WORK}\\expanded" && type "{WORK}\\expanded\\*.xml"'
