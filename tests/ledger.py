@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LEDGER = ROOT / "tests" / "lab" / "FIDELITY.md"
 README = ROOT / "README.md"
 FAMILIES = ("2003", "vista_2008", "7_2008r2")
-OTHER = "other"  # hosts outside the article (Windows 10, XP): only the probe goes there
+LATER = "later"  # Windows 8 / Server 2012 and newer: only the probe goes there, which decides them not_applicable
 _KNOWN_BY_PATH = {"spuninst"}  # programs the collection runs by a full path that are not the update package
 _FIRST_SWITCH = {"dism", "pkgmgr", "schtasks", "shutdown", "start", "expand"}
 _CERTUTIL_OPTIONS = {"-f", "-split", "-v"}
@@ -58,8 +58,8 @@ def _cells(line: str) -> list[str]:
 def _families(cell: str) -> frozenset[str]:
     names = {name.strip() for name in cell.split(",")}
     if "all" in names:
-        return frozenset((*FAMILIES, OTHER))
-    unknown = names - set(FAMILIES)
+        return frozenset((*FAMILIES, LATER))
+    unknown = names - {*FAMILIES, LATER}
     if unknown:
         raise ValueError(f"FIDELITY.md: unknown OS family {sorted(unknown)} in {cell!r}")
     return frozenset(names)
@@ -93,7 +93,7 @@ def family_of(build: int) -> str:
         return "vista_2008"
     if build in (7600, 7601):
         return "7_2008r2"
-    return OTHER
+    return LATER
 
 
 def commands_of(line: str) -> list[Command]:
@@ -175,4 +175,6 @@ def ledger_unconfirmed(ledger: list[Row] | None = None) -> set[tuple[str, str]]:
 
 
 def _family_text(families: frozenset[str]) -> str:
-    return "all" if OTHER in families else ", ".join(f for f in FAMILIES if f in families)
+    if {*FAMILIES, LATER} <= families:
+        return "all"
+    return ", ".join(f for f in (*FAMILIES, LATER) if f in families)
