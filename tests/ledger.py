@@ -46,8 +46,9 @@ class Row:
         match = re.fullmatch(r"`([^`]+)`", self.element.strip())
         if not self.table.startswith("Commands") or match is None:
             return None
-        program, _, verb = match.group(1).strip().partition(" ")
-        return program.lower(), (verb.strip().lower() or None)
+        words = match.group(1).strip().split(" ", 1)
+        verb = words[1].strip().lower() if len(words) > 1 else ""
+        return words[0].lower(), (verb or None)
 
 
 def _cells(line: str) -> list[str]:
