@@ -35,10 +35,11 @@ from winlab.samples import W7, W2003, W2008
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PROFILES = [W7, W2003, W2008]
+URL_PROFILES = [W7, W2008]  # source url: Vista and later (Server 2003 has no certutil -urlcache; it is refused)
 
 
 class Lab:
-    def __init__(self, hosts: int, workdir: Path) -> None:
+    def __init__(self, hosts: int, workdir: Path, profiles: list[dict[str, Any]] = PROFILES) -> None:
         spec = {
             "defaults": {
                 "username": "Administrator",
@@ -46,7 +47,7 @@ class Lab:
                 "auth": "ntlm",
                 "faults": {"restart_takes_s": 1},
             },
-            "hosts": {f"h{i:04d}": PROFILES[i % len(PROFILES)] for i in range(hosts)},
+            "hosts": {f"h{i:04d}": profiles[i % len(profiles)] for i in range(hosts)},
         }
         (workdir / "hosts.yml").write_text(yaml.safe_dump(spec))
         self.inventory, self.state = workdir / "inventory.ini", workdir / "state"
@@ -256,7 +257,8 @@ class PackageServer:
 def remediation(hosts: int, workdir: Path, serial: int, source: str) -> dict[str, Any]:
     packages = workdir / "packages"
     subprocess.run([str(BIN / "winlab"), "packages", str(packages)], check=True, capture_output=True)
-    lab = Lab(hosts, workdir)
+    profiles = URL_PROFILES if source == "url" else PROFILES
+    lab = Lab(hosts, workdir, profiles)
     server = PackageServer(packages) if source == "url" else None
     extra = ("-e", "volsnap_package_source=url", "-e", f"volsnap_package_url={server.url}") if server else ()
     try:
@@ -281,7 +283,7 @@ def remediation(hosts: int, workdir: Path, serial: int, source: str) -> dict[str
         "6002": "Windows6.0-KB2748349-x64.msu",
     }
     package_bytes = sum(
-        (packages / names[str(PROFILES[i % len(PROFILES)]["build"])]).stat().st_size for i in range(hosts)
+        (packages / names[str(profiles[i % len(profiles)]["build"])]).stat().st_size for i in range(hosts)
     )
     http_bytes = server.wire_bytes if server else 0
     transfer = sum(run["wire_bytes_by_tool"].get(tool, 0) for tool in TRANSFER_TOOLS) + http_bytes

@@ -87,8 +87,9 @@ ROWS = (
     ),
     Row(
         "wrong-package",
-        "package for another product or architecture (right hash, wrong file)",
-        "the installer's `not applicable` is reported (0x800f081e / 0x80240017); nothing is restarted",
+        "package for another product or architecture (right hash, wrong file), for dism, pkgmgr and update.exe",
+        "nothing is installed, as the host's state shows afterwards; the installer's exit code is reported verbatim "
+        "with its documented meaning (DISM's 0x800f081e `not applicable`) or as undocumented; nothing is restarted",
     ),
     Row(
         "disk-full",
@@ -97,8 +98,10 @@ ROWS = (
     ),
     Row(
         "installer-exit-codes",
-        "installer exits 1603, 0x80240017, 0x800f081e or an unknown code",
-        "each reported with its meaning, an unknown code verbatim; the host is not restarted",
+        "installer exits 0, 1603, 0x800f081e, 2359302 or an unknown code without installing anything",
+        "decided from the host's state, not the code: a failure, even for exit 0; each code reported verbatim with "
+        "its documented meaning (2359302 and 0x80240017 as Windows Update agent codes) or as undocumented; the host "
+        "is not restarted",
     ),
     Row(
         "restart-never-returns",

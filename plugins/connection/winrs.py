@@ -24,10 +24,12 @@ description:
     O(command_timeout) passes. At C(-v) a long command is reported every 30 seconds. Past O(command_timeout) the task
     fails naming the command, the endpoint and the limit; the command is not stopped (no terminate signal, the shell
     is not deleted), because stopping an installer half-way is worse than letting it finish.
-  - Files move with cmd-only tools (C(findstr), C(certutil)); every transfer is checked with SHA-256 on the host and
-    lands under its final name only when the hashes match. Commands that get stdin are started with console-mode stdin
-    off (C(WINRS_CONSOLEMODE_STDIN=FALSE)), as ansible-core does, and each request stays within the 150 KB a host
-    accepts by default (MaxEnvelopeSizekb), message encryption included.
+  - Files move with cmd-only tools (C(findstr), C(certutil)); every transfer is checked on the host and lands under
+    its final name only when the hashes match - SHA-256 where the host can compute it, SHA-1 of the same bytes where it
+    cannot (Windows Server 2003 without KB968730 or KB938397), detected from the host's answer.
+  - Commands that get stdin are started with console-mode stdin off (C(WINRS_CONSOLEMODE_STDIN=FALSE)), as
+    ansible-core does, and each request stays within the 150 KB a host accepts by default (MaxEnvelopeSizekb), message
+    encryption included.
 author:
   - winfix.volsnap maintainers (@winfix)
 requirements:
@@ -233,6 +235,11 @@ from ansible.plugins.connection import ConnectionBase
 from ansible.plugins.loader import shell_loader
 from ansible.utils.display import Display
 
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._checksums import (
+    ChecksumError,
+    Expected,
+    check_host_digest,
+)
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
     UnsafeArgumentError,
     check_cmd_line_length,
@@ -248,11 +255,11 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._kerberos import (
     describe,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._kinit import KinitError, PrivateCredentialCache, kinit
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import Algorithm, parse_host_digest
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     base64_lines,
     decode_certutil_text,
     download_plan,
-    parse_hashfile,
     upload_plan,
 )
 
@@ -331,6 +338,9 @@ class Connection(ConnectionBase):
         self._endpoint = ""
         self._kerberos_cache: PrivateCredentialCache | None = None
         self._saved_ccache_name: str | None = None
+        # Which hash proved the last file put_file or fetch_file moved ("sha256", or "sha1" on a host without SHA-2);
+        # volsnap_update reports it as host_hash.
+        self.last_transfer_hash: str | None = None
 
     # -- connection ---------------------------------------------------------------------------------------------
     def _where(self) -> str:
@@ -557,7 +567,8 @@ class Connection(ConnectionBase):
         chunk = self._chunk_size()
         with open(in_path, "rb") as handle:
             data = handle.read()
-        expected = hashlib.sha256(data).hexdigest()
+        expected = Expected(out_path, hashlib.sha256(data).hexdigest(), hashlib.sha1(data).hexdigest())
+        self.last_transfer_hash = None
         display.vvv(f"WINRS PUT {in_path} TO {out_path} ({len(data)} bytes)", host=self._play_context.remote_addr)
         committed = False
         leave_staging = False  # a command still working on the staging files keeps them
@@ -568,18 +579,17 @@ class Connection(ConnectionBase):
             else:
                 rc, _output, stderr = self._run(plan.empty_file_command())
             self._check(rc, stderr, f"writing the staging file for {out_path}")
+            algorithm: Algorithm | None = None  # an empty file is created, not decoded: nothing to check
             if data:
                 rc, stdout, stderr = self._run(plan.decode_and_hash_command())
-                self._check(rc, stderr, f"decoding {out_path}")
-                arrived = parse_hashfile(stdout.decode("ascii", "replace"))
-                if arrived != expected:
-                    raise AnsibleError(
-                        f"winrs: {self._where()}: {out_path} arrived damaged: SHA-256 on the host {arrived or '(none)'}"
-                        f", sent {expected}; nothing was written under the final name"
-                    )
+                self._check(rc, stderr, f"decoding {out_path}", stdout)
+                algorithm = self._checked(
+                    expected, stdout, "arrived damaged", "nothing was written under the final name"
+                )
             rc, _output, stderr = self._run(plan.commit_command())
             self._check(rc, stderr, f"moving the checked file onto {out_path}")
             committed = True
+            self.last_transfer_hash = algorithm.value if algorithm else None
         except CommandStillRunning:
             leave_staging = True
             raise
@@ -609,9 +619,22 @@ class Connection(ConnectionBase):
             if not quietly:
                 display.warning(f"winrs: {self._where()}: could not remove staging files: {error}")
 
-    def _check(self, rc: int, stderr: bytes, doing: str) -> None:
+    def _checked(self, expected: Expected, stdout: bytes, damaged: str, consequence: str) -> Algorithm:
+        """The host's hash of a moved file against the controller's: SHA-256, or SHA-1 where the host has no SHA-2."""
+        found = parse_host_digest(stdout.decode(_codec(self.get_option("codepage")), "replace"))
+        try:
+            algorithm = check_host_digest(expected, found, expected.name)
+        except ChecksumError as error:
+            raise AnsibleError(f"winrs: {self._where()}: {expected.name} {damaged}: {error}; {consequence}") from None
+        display.vvv(
+            f"winrs: {expected.name} checked with {algorithm.value} on the host", host=self._play_context.remote_addr
+        )
+        return algorithm
+
+    def _check(self, rc: int, stderr: bytes, doing: str, stdout: bytes = b"") -> None:
+        """certutil writes its failures to stdout, most tools to stderr: name whichever has the text."""
         if rc != 0:
-            text = stderr.decode(_codec(self.get_option("codepage")), "replace").strip()
+            text = (stderr.strip() or stdout.strip()).decode(_codec(self.get_option("codepage")), "replace")
             raise AnsibleError(f"winrs: {self._where()}: failed {doing} (exit code {rc}): {text}")
 
     def fetch_file(self, in_path: str, out_path: str) -> None:
@@ -620,17 +643,18 @@ class Connection(ConnectionBase):
             plan = download_plan(in_path, r"C:\Windows\Temp", secrets.token_hex(4))
         except UnsafeArgumentError as error:
             raise AnsibleError(f"winrs: {self._where()}: refusing to fetch {in_path!r}: {error}") from None
-        rc, stdout, stderr = self._run(plan.hash_command())
-        self._check(rc, stderr, f"hashing {in_path}")
-        expected = parse_hashfile(stdout.decode("ascii", "replace"))
+        self.last_transfer_hash = None
+        rc, hashed, stderr = self._run(plan.hash_command())
+        self._check(rc, stderr, f"hashing {in_path}", hashed)
         rc, stdout, stderr = self._run(plan.read_command())
-        self._check(rc, stderr, f"reading {in_path}")
+        self._check(rc, stderr, f"reading {in_path}", stdout)
         try:
             data = decode_certutil_text(stdout.decode("ascii"))
         except (ValueError, UnicodeDecodeError) as error:
             raise AnsibleError(f"winrs: {self._where()}: {in_path} came back unreadable: {error}") from None
-        if hashlib.sha256(data).hexdigest() != expected:
-            raise AnsibleError(f"winrs: {self._where()}: {in_path} came back damaged (SHA-256 mismatch)")
+        arrived = Expected(in_path, hashlib.sha256(data).hexdigest(), hashlib.sha1(data).hexdigest())
+        algorithm = self._checked(arrived, hashed, "came back damaged", "nothing was written on the controller")
+        self.last_transfer_hash = algorithm.value
         directory = os.path.dirname(os.path.abspath(out_path))
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".winrs-")
         try:

@@ -10,10 +10,17 @@ version_added: 0.1.0
 description:
   - Probes the host, and only when it is C(vulnerable) installs the package its assessment names, with the installer
     of its OS family, never C(wusa) (which refuses to run from a remote session).
-  - Windows Server 2003 runs the update C(.exe /quiet /norestart); Vista and Server 2008 C(expand) the C(.msu) and
-    run C(pkgmgr /ip); Windows 7 and Server 2008 R2 C(expand) it and run C(dism /online /add-package).
-  - The package's SHA-256 is checked against a C(SHA256SUMS) file or O(checksums) before anything is sent, and again
-    on the host before anything runs. A mismatch names the file and both hashes and changes nothing.
+  - Windows Server 2003 runs the update C(.exe /quiet /norestart /log:<file>); Vista and Server 2008 C(expand) the
+    C(.msu) and run C(start /w pkgmgr /ip /m:<inner .cab> /s:<empty sandbox>); Windows 7 and Server 2008 R2 C(expand)
+    it and run C(dism /online /add-package /packagepath:<inner .cab>). The inner C(.cab) is the one the C(.msu)'s
+    C(.xml) names, whatever the C(.msu) is called.
+  - The package's SHA-256 is checked against a C(SHA256SUMS) file or O(checksums) before anything is sent, and its
+    bytes again on the host before anything runs - with SHA-256, or, on a host that has no SHA-2 (Windows Server 2003
+    without KB968730 or KB938397, told from its answer), with SHA-1 of the same bytes. A mismatch names the file and
+    both hashes and changes nothing.
+  - Whether the update took is decided from the host's state afterwards (the CBS package's CurrentState, the 2003
+    Updates key, pending-restart markers), never from the installer's exit code alone; the exit code is returned
+    verbatim and the message gives its documented meaning, if it has one.
   - Compliant, C(reboot_pending), C(not_applicable) and C(prerequisite_missing) hosts are left alone (not changed);
     an C(unknown) host fails with the reason.
   - Takes a lock on the host (a folder under C(%SystemRoot%\Temp)) so two runs cannot install at once, and removes its
@@ -31,6 +38,10 @@ options:
       - Where the package comes from. C(controller) sends it from O(package_dir) through the connection; C(url) has
         the host download it from O(package_url) with C(certutil -urlcache); C(host) copies it from O(package_path),
         a folder the host can read.
+      - C(certutil -urlcache) exists from Vista on, so C(url) is refused for a Windows Server 2003 host after the
+        probe and before anything is changed, naming the host and the two other sources.
+      - For C(url) and C(host), a host that can only compute SHA-1 is checked against the SHA-1 of the package in
+        O(package_dir) (checked there with SHA-256 first) or a C(SHA1SUMS) file beside C(SHA256SUMS).
     type: str
     choices: [controller, url, host]
     default: controller
@@ -114,8 +125,15 @@ sha256:
   returned: when a package was selected
   type: str
 exit_code:
-  description: The installer's exit code, verbatim.
+  description: The installer's exit code, verbatim (the message gives its documented meaning, if it has one).
   returned: when an installer ran
   type: int
   sample: 3010
+host_hash:
+  description:
+    - Which hash proved the package's bytes on the host - C(sha256), or C(sha1) on a host without SHA-2 (a stock
+      Windows Server 2003); null when no package was sent (the 2003 uninstaller needs none).
+  returned: when an installer ran
+  type: str
+  sample: sha1
 """

@@ -29,20 +29,35 @@ _NT_CURRENT = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 _CBS = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing"
 _WINDOWS_UPDATE = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate"
 _SESSION_MANAGER = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager"
+_UPDATES = r"HKLM\SOFTWARE\Microsoft\Updates"
 
+# Pending-restart evidence (docs/installers.md, "Pending restart"): the CBS RebootPending key (Vista and later); a
+# non-empty PendingFileRenameOperations (every version); Server 2003's update.exe marker in both published forms, the
+# key Updates\UpdateExeVolatile with a value Flags, or a value UpdateExeVolatile under Updates; and the Windows
+# Update agent's RebootRequired key, which a manual install never sets: it shows a restart pending for an update the
+# agent installed (KB2748349 from WSUS, say), never this collection's own.
+REBOOT_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("cbs_reboot_pending", query_command(_CBS + r"\RebootPending")),
+    ("wu_reboot_required", query_command(_WINDOWS_UPDATE + r"\Auto Update\RebootRequired")),
+    ("pending_file_renames", query_command(_SESSION_MANAGER, "PendingFileRenameOperations")),
+    ("update_exe_volatile", query_command(_UPDATES, "UpdateExeVolatile")),
+    ("update_exe_volatile_flags", query_command(_UPDATES + r"\UpdateExeVolatile", "Flags")),
+)
+# Evidence of the update itself (supporting only): CBS package keys named Package_for_KB2748349~… (Vista and later),
+# the 2003 Updates and Hotfix keys.
+KB_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("kb_cbs", query_command(_CBS + r"\Packages") + f" /f {KB} /k"),
+    ("kb_2003_updates", query_command(rf"{_UPDATES}\Windows Server 2003\SP3\{KB}")),
+    ("kb_2003_hotfix", query_command(rf"{_NT_CURRENT}\Hotfix\{KB}")),
+)
 # (section name, command). Every command is a constant: nothing from users reaches this line.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("os", query_command(_NT_CURRENT)),
     ("product_type", query_command(r"HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions", "ProductType")),
     ("arch", query_command(_SESSION_MANAGER + r"\Environment", "PROCESSOR_ARCHITECTURE")),
     ("volsnap", datafile_version_command(r"%SystemRoot:\=\\%\\System32\\drivers\\volsnap.sys")),
-    ("cbs_reboot_pending", query_command(_CBS + r"\RebootPending")),
-    ("wu_reboot_required", query_command(_WINDOWS_UPDATE + r"\Auto Update\RebootRequired")),
-    ("pending_file_renames", query_command(_SESSION_MANAGER, "PendingFileRenameOperations")),
-    ("update_exe_volatile", query_command(r"HKLM\SOFTWARE\Microsoft\Updates", "UpdateExeVolatile")),
-    ("kb_cbs", query_command(_CBS + r"\Packages") + f" /f {KB} /k"),
-    ("kb_2003_updates", query_command(rf"HKLM\SOFTWARE\Microsoft\Updates\Windows Server 2003\SP3\{KB}")),
-    ("kb_2003_hotfix", query_command(rf"{_NT_CURRENT}\Hotfix\{KB}")),
+    *REBOOT_SECTIONS,
+    *KB_SECTIONS,
     ("powershell1", query_command(r"HKLM\SOFTWARE\Microsoft\PowerShell\1\PowerShellEngine", "PowerShellVersion")),
     ("powershell3", query_command(r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", "PowerShellVersion")),
     ("volumes", "wmic volume get Capacity,DriveLetter,FileSystem /value < nul"),
@@ -54,8 +69,13 @@ _WMIC_SECTIONS = ("volsnap", "volumes", "boot")
 
 def probe_command() -> str:
     """The whole probe as one cmd.exe line."""
+    return sections_line(SECTIONS)
+
+
+def sections_line(sections: tuple[tuple[str, str], ...]) -> str:
+    """Sections as one cmd.exe line, each between its markers (the probe's, and _servicing's state line)."""
     return " & ".join(
-        f"echo {MARK} {name}& ({command} && echo {MARK}-rc 0|| echo {MARK}-rc 1)" for name, command in SECTIONS
+        f"echo {MARK} {name}& ({command} && echo {MARK}-rc 0|| echo {MARK}-rc 1)" for name, command in sections
     )
 
 
@@ -96,11 +116,10 @@ def split_sections(stdout: str) -> dict[str, Section]:
 
 
 def parse_probe(stdout: str) -> HostFacts:
-    """The probe's stdout → HostFacts. Never raises: what cannot be read becomes a `problems` entry."""
-    try:
-        return _Reader(split_sections(stdout)).facts()
-    except Exception as error:  # a parser bug must not crash a fleet run: report it as unreadable
-        return HostFacts(problems=(f"probe output could not be parsed ({type(error).__name__}: {error})",))
+    """The probe's stdout → HostFacts. What cannot be read becomes a `problems` entry. No exception is caught here:
+    the parsers themselves never raise on any text (property-tested), so a parser bug fails the tests instead of
+    hiding as an unreadable host."""
+    return _Reader(split_sections(stdout)).facts()
 
 
 class _Reader:
@@ -185,20 +204,10 @@ class _Reader:
         return version
 
     def _reboot_reasons(self) -> list[str]:
-        reasons = [label for name, label in _REBOOT_KEYS if self._ok(name)]
-        if (self._value("pending_file_renames", "PendingFileRenameOperations") or "").strip():
-            reasons.append("PendingFileRenameOperations")
-        volatile = self._value("update_exe_volatile", "UpdateExeVolatile")
-        if volatile is not None and _int(volatile) not in (None, 0):
-            reasons.append("UpdateExeVolatile")
-        return reasons
+        return reboot_reasons(self.sections)
 
     def _kb_installed(self) -> bool:
-        if self._ok("kb_2003_updates") or self._ok("kb_2003_hotfix"):
-            return True
-        if not self._ok("kb_cbs"):
-            return False
-        return any(KB.lower() in key.path.lower() for key in parse_reg_query(self.sections["kb_cbs"].text))
+        return kb_recorded(self.sections)
 
     def _volumes(self) -> tuple[Volume, ...]:
         if not self._ok("volumes"):
@@ -219,9 +228,48 @@ class _Reader:
         return count_shadow_copies(section.text)
 
 
+def reboot_reasons(sections: dict[str, Section]) -> list[str]:
+    """Every pending-restart marker found, each as a reason (REBOOT_SECTIONS)."""
+    reasons = [label for name, label in _REBOOT_KEYS if _ok(sections, name)]
+    if (_value(sections, "pending_file_renames", "PendingFileRenameOperations") or "").replace("\\0", "").strip():
+        reasons.append("PendingFileRenameOperations")
+    volatile = _int(_value(sections, "update_exe_volatile", "UpdateExeVolatile"))
+    if volatile:
+        reasons.append(f"UpdateExeVolatile={volatile} (update.exe)")
+    flags = _int(_value(sections, "update_exe_volatile_flags", "Flags"))
+    if flags:
+        reasons.append(f"UpdateExeVolatile\\Flags={flags} (update.exe)")
+    return reasons
+
+
+def kb_recorded(sections: dict[str, Section]) -> bool:
+    """Registry evidence of KB2748349 (KB_SECTIONS): a 2003 key, or a CBS package key named for it."""
+    if _ok(sections, "kb_2003_updates") or _ok(sections, "kb_2003_hotfix"):
+        return True
+    if not _ok(sections, "kb_cbs"):
+        return False
+    return any(KB.lower() in key.path.lower() for key in parse_reg_query(sections["kb_cbs"].text))
+
+
+def _ok(sections: dict[str, Section], name: str) -> bool:
+    section = sections.get(name)
+    return bool(section and section.ok)
+
+
+def _value(sections: dict[str, Section], name: str, value: str) -> str | None:
+    if not _ok(sections, name):
+        return None
+    key = first_key(sections[name].text)
+    return key.text(value) if key else None
+
+
 _REBOOT_KEYS = (
     ("cbs_reboot_pending", "Component Based Servicing RebootPending"),
-    ("wu_reboot_required", "Windows Update RebootRequired"),
+    (
+        "wu_reboot_required",
+        "Windows Update RebootRequired (set by the Windows Update agent for an update it installed, never by a "
+        "manual install)",
+    ),
 )
 _SP_RE = re.compile(r"(\d+)")
 

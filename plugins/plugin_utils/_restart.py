@@ -1,5 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The restart plan (legacy-windows.md §5): shutdown with reason p:2:17, or a scheduled task as SYSTEM."""
+"""The restart plan (tests/lab/FIDELITY.md, shutdown and schtasks rows): shutdown with reason p:2:17, or a scheduled
+task as SYSTEM."""
 
 from __future__ import annotations
 

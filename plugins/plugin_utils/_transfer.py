@@ -2,21 +2,24 @@
 """File transfer over cmd.exe alone (no PowerShell): the command templates and the checks on what they print.
 
 Upload: base64 text streamed over stdin to `findstr "^"` (copies every line to a file), `certutil -decode` to a
-second temporary name, `certutil -hashfile … SHA256` compared with the controller's hash, and only then `move /y`
-onto the final name. Download: `certutil -encode`, the text read back with `type`, the hash compared.
+second temporary name, the host's hash of it (SHA-256, or SHA-1 where the host has no SHA-2: _hashes.py) compared with
+the controller's, and only then `move /y` onto the final name. Download: the host's hash first, then `certutil
+-encode`, the text read back with `type`, and the same hash of what arrived compared.
+
+certutil's `-f` (overwrite) is not used with -decode/-encode: whether Windows Server 2003's certutil has it is
+unconfirmed (tests/lab/FIDELITY.md), and the staging names are new for every transfer, so nothing is overwritten.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import quote_path
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import hash_command
 
 LINE = 76  # base64 characters per line, as MIME does: well under any line limit of findstr or certutil
-_HEX_LINE = re.compile(r"^\s*((?:[0-9a-fA-F]{2}\s?){32})\s*$")
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,8 @@ class UploadPlan:
         return f"type nul > {quote_path(self.staging_file)}"
 
     def decode_and_hash_command(self) -> str:
-        return (
-            f"certutil -f -decode {quote_path(self.staging_b64)} {quote_path(self.staging_file)} >nul"
-            f" && certutil -hashfile {quote_path(self.staging_file)} SHA256"
-        )
+        staging = quote_path(self.staging_file)
+        return f"certutil -decode {quote_path(self.staging_b64)} {staging} >nul && ({hash_command(staging)})"
 
     def commit_command(self) -> str:
         return f"move /y {quote_path(self.staging_file)} {quote_path(self.target)} >nul"
@@ -58,26 +59,17 @@ def base64_lines(data: bytes, chunk_bytes: int) -> Iterator[bytes]:
         yield b"".join(text[i : i + LINE] + b"\r\n" for i in range(0, len(text), LINE))
 
 
-def parse_hashfile(stdout: str) -> str | None:
-    """The SHA-256 from `certutil -hashfile`: Windows 7 prints byte pairs with spaces, Windows 10 without."""
-    for line in stdout.replace("\r", "").split("\n"):
-        match = _HEX_LINE.match(line)
-        if match:
-            return re.sub(r"\s", "", match.group(1)).lower()
-    return None
-
-
 @dataclass(frozen=True)
 class DownloadPlan:
     source: str
     staging_b64: str
 
     def hash_command(self) -> str:
-        return f"certutil -hashfile {quote_path(self.source)} SHA256"
+        return hash_command(quote_path(self.source))
 
     def read_command(self) -> str:
         b64 = quote_path(self.staging_b64)
-        return f"certutil -f -encode {quote_path(self.source)} {b64} >nul && type {b64} & del /q {b64} 2>nul"
+        return f"certutil -encode {quote_path(self.source)} {b64} >nul && type {b64} & del /q {b64} 2>nul"
 
 
 def download_plan(source: str, staging_dir: str, token: str) -> DownloadPlan:
@@ -89,3 +81,16 @@ def decode_certutil_text(text: str) -> bytes:
     """certutil -encode output (BEGIN/END lines around base64) → bytes; raises ValueError when malformed."""
     body = "".join(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("-----"))
     return base64.b64decode(body, validate=True)
+
+
+def url_fetch_command(url: str, target: str) -> str:
+    """The host downloads the package itself (Vista and later only; `url` already checked by the caller) and hashes
+    it in the same line: one round trip. The download prints no line of hex digits."""
+    quoted = quote_path(target)
+    return f'certutil -urlcache -split -f "{url}" {quoted} && ({hash_command(quoted)})'
+
+
+def host_copy_command(source: str, target: str) -> str:
+    """The host copies the package from a folder it can read, and hashes it in the same line."""
+    quoted = quote_path(target)
+    return f"copy /y {quote_path(source)} {quoted} && ({hash_command(quoted)})"

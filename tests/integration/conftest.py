@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import functools
 import os
 import shlex
 import shutil
@@ -20,10 +21,27 @@ import pytest
 import yaml
 from fault_matrix import pytest_runtest_makereport, pytest_terminal_summary  # noqa: F401  (hooks: the matrix table)
 
+from winlab.profile import load_hosts_file
 from winlab.samples import DEFAULTS, VISTA, W7, W2003  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# Every lab this session started, and every command line a test sent itself (raw), for the ledger check that runs
+# last (test_fidelity.py): what remains in the labs' logs is what the collection sent.
+SESSION_LABS: list[Lab] = []
+TEST_LINES: set[str] = set()
+LEDGER_CHECK = "test_every_command_the_labs_received_has_a_ledger_row"
+
+
+def note_test_line(line: str) -> str:
+    """A command line a test sends itself (not the collection): left out of the ledger check."""
+    TEST_LINES.add(line)
+    return line
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The session's ledger check runs after every other test, over all the labs they started."""
+    items.sort(key=lambda item: item.name == LEDGER_CHECK)
 
 
 @dataclass
@@ -41,6 +59,7 @@ class Lab:
     state_dir: Path
     hosts: dict[str, LabHost]
     process: subprocess.Popen[bytes]
+    builds: dict[str, int]  # each host's build number, from its profile (its OS family)
 
     def commands(self, host: str) -> list[list[str]]:
         """Every simple command the host ran (the lab's audit log)."""
@@ -101,7 +120,10 @@ def start_lab(hosts_file: Path, workdir: Path, clock_rate: float = 1.0) -> Lab:
             process.kill()
             raise RuntimeError(f"winlab did not come up: {(workdir / 'winlab.log').read_text()}")
         time.sleep(0.05)
-    return Lab(inventory, state_dir, _parse_inventory(inventory), process)
+    builds = {profile.name: profile.build for profile in load_hosts_file(hosts_file).hosts}
+    lab = Lab(inventory, state_dir, _parse_inventory(inventory), process, builds)
+    SESSION_LABS.append(lab)
+    return lab
 
 
 def stop_lab(lab: Lab) -> None:
@@ -146,6 +168,8 @@ def ansible_env(**extra: str) -> dict[str, str]:
 
 def run_ansible(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     program = args[0]
+    if "raw" in args and "-a" in args:  # `ansible … -m raw -a LINE`: the test's own command
+        note_test_line(args[args.index("-a") + 1])
     return subprocess.run(
         [str(BIN / program), *args[1:]],
         cwd=ROOT,
@@ -203,3 +227,34 @@ class AwxJob:
         """Every event and every file under the job's artifacts folder, as text."""
         files = (p.read_text(errors="replace") for p in (self.pdd / "artifacts").rglob("*") if p.is_file())
         return json.dumps(self.events) + "".join(files)
+
+def put_on_host(lab: Lab, host: str, local: Path, remote: str) -> None:
+    """Put a file on a lab host through the winrs connection (a test's own setup, e.g. packages for source=host)."""
+    from ansible.playbook.play_context import PlayContext
+    from ansible.plugins.loader import connection_loader
+
+    init_collection_loader()
+    target = lab.hosts[host]
+    conn = connection_loader.get("winfix.volsnap.winrs", PlayContext(), None)
+    conn.set_options(
+        direct={
+            "remote_addr": "127.0.0.1",
+            "port": target.port,
+            "remote_user": target.user,
+            "remote_password": target.password,
+            "transport": target.transport,
+            "scheme": "http",
+        }
+    )
+    folder = remote.rsplit("\\", 1)[0]
+    conn.exec_command(note_test_line(f"mkdir {folder} 2>nul"))
+    conn.put_file(str(local), remote)
+    conn.close()
+
+
+@functools.cache
+def init_collection_loader() -> None:
+    """Ansible's collection loader, once per session (it warns when configured twice)."""
+    from ansible.plugins.loader import init_plugin_loader
+
+    init_plugin_loader([str(ROOT / ".venv" / "collections")])

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, W7, W2003, Lab, remediate, run_ansible
+from conftest import DEFAULTS, VISTA, W7, W2003, Lab, remediate, run_ansible
 from fault_matrix import fault
 from spnego._ntlm_raw.crypto import ntowfv1
 
@@ -33,6 +33,10 @@ def lab(lab_factory: Any) -> Lab:
                 "cut-install": {**W7, "faults": {"drop_during_command": "/add-package", **FAST}},
                 "never-returns": {**W7, "faults": {"restart_never_returns": True}},
                 "wrong-package": W7,
+                "wrong-package-vista": VISTA,
+                "wrong-package-2003": W2003,
+                "exit-zero": {**W7, "faults": {"installer_exit_code": 0, **FAST}},
+                "exit-wusa-code": {**VISTA, "faults": {"installer_exit_code": 2359302, **FAST}},
                 "missing-package": W7,
                 "inj7": W7,
                 "inj2003": W2003,
@@ -111,20 +115,61 @@ def test_a_restart_that_never_returns_fails_in_bounded_time_and_is_reported_pend
 
 
 @fault("wrong-package")
-def test_a_package_for_another_architecture_is_reported_not_applicable(lab: Lab, packages: Path) -> None:
+def test_a_package_for_another_architecture_installs_nothing_and_says_what_the_installer_said(
+    lab: Lab, packages: Path, tmp_path: Path
+) -> None:
+    wrong = {
+        "7_2008r2/AMD64": "Windows6.1-KB2748349-x86.msu",
+        "vista_2008/AMD64": "Windows6.0-KB2748349-x86.msu",
+        "2003/x86": "WindowsServer2003.WindowsXP-KB2748349-x64-ENU.exe",
+    }
     done = remediate(
         lab,
-        "wrong-package",
+        "wrong-package:wrong-package-vista:wrong-package-2003",
         "-e",
         f"volsnap_package_dir={packages}",
         "-e",
         "volsnap_restart=now",
         "-e",
-        '{"volsnap_package_names": {"7_2008r2/AMD64": "Windows6.1-KB2748349-x86.msu"}}',
+        f"volsnap_report_dir={tmp_path}",
+        "-e",
+        json.dumps({"volsnap_package_names": wrong}),
     )
     assert done.returncode != 0
-    assert "not applicable" in done.stdout and "0x800f081e" in done.stdout.lower(), done.stdout[-3000:]
-    assert "shutdown" not in lab.programs("wrong-package")
+    rows_ = rows(tmp_path)
+    # DISM says 0x800f081e (CBS_E_NOT_APPLICABLE, attested); the host records nothing: the outcome.
+    dism = rows_["wrong-package"]["reason"]
+    assert "not applicable to this host" in dism and "0x800F081E: CBS_E_NOT_APPLICABLE" in dism, dism
+    assert "the host records no installed update afterwards" in dism
+    # update.exe's answer to a package that does not apply is not documented: verbatim, decided from the host.
+    exe = rows_["wrong-package-2003"]["reason"]
+    assert "exit 1 (0x00000001: a code with no documented meaning for this installer)" in exe, exe
+    assert "no registry record of KB2748349" in exe
+    assert "records no installed update" in rows_["wrong-package-vista"]["reason"]
+    for host in ("wrong-package", "wrong-package-vista", "wrong-package-2003"):
+        assert rows_[host]["status"] == "vulnerable" and "shutdown" not in lab.programs(host)
+
+
+@fault("installer-exit-codes")
+def test_an_exit_code_never_decides_an_install_the_host_does_not_show(lab: Lab, packages: Path, tmp_path: Path) -> None:
+    done = remediate(
+        lab,
+        "exit-zero:exit-wusa-code",
+        "-e",
+        f"volsnap_package_dir={packages}",
+        "-e",
+        "volsnap_restart=now",
+        "-e",
+        f"volsnap_report_dir={tmp_path}",
+    )
+    assert done.returncode != 0
+    rows_ = rows(tmp_path)
+    zero = rows_["exit-zero"]["reason"]  # exit 0, and nothing installed: a failure
+    assert "dism exit 0 (0x00000000: success)" in zero and "records no installed update" in zero, zero
+    wusa = rows_["exit-wusa-code"]["reason"]
+    assert "pkgmgr exit 2359302 (0x00240006: WU_S_ALREADY_INSTALLED, a Windows Update agent (wusa) code" in wusa, wusa
+    for host in ("exit-zero", "exit-wusa-code"):
+        assert rows_[host]["status"] == "vulnerable" and "shutdown" not in lab.programs(host)
 
 
 @fault("missing-package")

@@ -11,15 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, W7, Lab, remediate, run_ansible
+from conftest import DEFAULTS, W7, W2003, Lab, put_on_host, remediate, run_ansible
 
 FAST = {"restart_takes_s": 1}
 SOURCES_HOSTS = ("url-ok", "url-missing", "share-missing")
+SHARE_2003 = ("share-2003-sha1sums", "share-2003-no-sha1")  # stock Server 2003: the host can only compute SHA-1
+EXE = "WindowsServer2003-KB2748349-x86-ENU.exe"
 
 
 @pytest.fixture(scope="module")
 def lab(lab_factory: Any) -> Lab:
-    return lab_factory({"defaults": {**DEFAULTS, "faults": FAST}, "hosts": dict.fromkeys(SOURCES_HOSTS, W7)})
+    hosts = {**dict.fromkeys(SOURCES_HOSTS, W7), **dict.fromkeys(SHARE_2003, W2003)}
+    return lab_factory({"defaults": {**DEFAULTS, "faults": FAST}, "hosts": hosts})
 
 
 @pytest.fixture()
@@ -88,3 +91,51 @@ def test_a_copy_from_a_missing_folder_is_named_and_nothing_is_installed(lab: Lab
         done.stdout[-3000:]
     )
     assert not {"dism.exe", "shutdown"} & set(lab.programs("share-missing"))
+
+
+def test_a_2003_host_copying_from_a_share_is_checked_against_sha1sums(lab: Lab, packages: Path, tmp_path: Path) -> None:
+    """The controller has no copy of the package, only its lists: the host's SHA-1 is checked against SHA1SUMS; with
+    no SHA-1 to check against, nothing is installed and the error says what to provide."""
+    import hashlib
+
+    for host in SHARE_2003:
+        put_on_host(lab, host, packages / EXE, rf"C:\packages\{EXE}")
+    data = (packages / EXE).read_bytes()
+    with_sha1 = tmp_path / "with-sha1"
+    with_sha1.mkdir()
+    (with_sha1 / "SHA256SUMS").write_text((packages / "SHA256SUMS").read_text())
+    (with_sha1 / "SHA1SUMS").write_text(f"{hashlib.sha1(data).hexdigest()}  {EXE}\n")
+    only_sha256 = tmp_path / "only-sha256"
+    only_sha256.mkdir()
+    (only_sha256 / "SHA256SUMS").write_text((packages / "SHA256SUMS").read_text())
+    source = ("-e", "volsnap_package_source=host", "-e", json.dumps({"volsnap_package_path": "C:\\packages"}))
+    report = tmp_path / "report"
+    done = remediate(
+        lab,
+        "share-2003-sha1sums",
+        "-e",
+        f"volsnap_package_dir={with_sha1}",
+        "-e",
+        "volsnap_restart=now",
+        "-e",
+        f"volsnap_report_dir={report}",
+        *source,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    row = json.loads((report / "report.json").read_text())["hosts"]["share-2003-sha1sums"]
+    assert row["status"] == "compliant" and "update: installed (host hash sha1)" in row["actions"], row
+    refused = remediate(
+        lab,
+        "share-2003-no-sha1",
+        "-e",
+        f"volsnap_package_dir={only_sha256}",
+        "-e",
+        "volsnap_restart=now",
+        "-e",
+        f"volsnap_report_dir={report}",
+        *source,
+    )
+    assert refused.returncode != 0
+    reason = json.loads((report / "report.json").read_text())["hosts"]["share-2003-no-sha1"]["reason"]
+    assert "could compute only SHA-1" in reason and "SHA1SUMS" in reason and "nothing was installed" in reason, reason
+    assert not [argv for argv in lab.commands("share-2003-no-sha1") if argv[0].lower().endswith(".exe")]

@@ -155,7 +155,7 @@ def test_dism_install_twice_wrong_arch_corrupt_and_forced_code() -> None:
     sh = shell_of(h)
     assert _dism(sh, h, "Windows6.1-KB2748349-x64.msu") == 3010
     assert h.machine.staged_files and h.machine.volsnap_version() == "6.1.7600.21000"  # only after restart
-    assert _dism(sh, h, "Windows6.1-KB2748349-x64.msu") == 0x240006
+    assert _dism(sh, h, "Windows6.1-KB2748349-x64.msu") == 0x800F081E  # already installed: reported so by DISM
     other = host()
     assert _dism(shell_of(other), other, "Windows6.1-KB2748349-x86.msu") == 0x800F081E
     forced = host(faults={"installer_exit_code": 1603})
@@ -189,7 +189,9 @@ def test_update_exe_and_pkgmgr() -> None:
     msu = _stage(vsh, vista, "Windows6.0-KB2748349-x64.msu")
     run(vsh, r"mkdir C:\Windows\Temp\x")
     run(vsh, rf'expand -F:* "{msu}" C:\Windows\Temp\x')
-    assert run(vsh, r"start /w pkgmgr /ip /m:C:\Windows\Temp\x /quiet /norestart")[2] == 3010
+    assert (
+        run(vsh, r"start /w pkgmgr /ip /m:C:\Windows\Temp\x\Windows6.0-KB2748349-x64.cab /quiet /norestart")[2] == 3010
+    )
     assert run(vsh, "dism /online /get-packages")[2] == 9009  # no DISM before Windows 7
 
 

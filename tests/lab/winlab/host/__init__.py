@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from winlab.clock import LabClock
-from winlab.host import builtins, tools_misc, tools_power, tools_reg, tools_servicing, tools_wmic  # noqa: F401
+from winlab.host import (  # noqa: F401
+    builtins,
+    tools_certutil,
+    tools_misc,
+    tools_power,
+    tools_reg,
+    tools_servicing,
+    tools_wmic,
+)
 from winlab.host.provision import provision
 from winlab.host.shell import SimulatedHost
 from winlab.profile import HostProfile

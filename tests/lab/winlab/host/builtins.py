@@ -3,6 +3,7 @@ mkdir, rmdir, cd, dir, start, rem, cls, hostname-free. Output texts follow cmd.e
 
 from __future__ import annotations
 
+import fnmatch
 import ntpath
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -104,11 +105,30 @@ def _exit(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> i
 def _type(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
     if argv and argv[0].lower() == "nul":  # the NUL device reads as empty
         return 0
-    entry = sh.machine.files.read(sh.resolve_path(argv[0])) if argv else None
+    path = sh.resolve_path(argv[0]) if argv else ""
+    if any(c in ntpath.basename(path) for c in "*?"):
+        return _type_matches(sh, path, streams)
+    entry = sh.machine.files.read(path) if path else None
     if entry is None:
         _file_not_found(sh, streams)
         return 1
     streams.out += entry.data
+    return 0
+
+
+def _type_matches(sh: Interpreter, pattern: str, streams: Streams) -> int:
+    """`type <folder>\\*.xml`: every matching file. Whether type prints each file's name to stdout or stderr is not
+    documented (unconfirmed): the lab prints it on stdout before the content, the least convenient for a reader of
+    stdout; the collection reads only the XML document out of what it gets."""
+    folder, wanted = ntpath.split(pattern)
+    names = [n for n in sh.machine.files.listdir(folder) if fnmatch.fnmatch(n.lower(), wanted.lower())]
+    entries = [e for e in (sh.machine.files.read(ntpath.join(folder, n)) for n in names) if e is not None]
+    if not entries:
+        _file_not_found(sh, streams)
+        return 1
+    for entry in entries:
+        streams.out += sh.encode(f"\r\n{entry.path}\r\n\r\n\r\n")
+        streams.out += entry.data
     return 0
 
 

@@ -23,6 +23,14 @@ NT_CURRENT = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 CBS = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing"
 SESSION_MANAGER = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager"
 UPDATES = r"HKLM\SOFTWARE\Microsoft\Updates"
+# CBS package CurrentState (Microsoft, "Tip of the Day: CBS Servicing States Chart - Refresher", 2015-10-12,
+# https://learn.microsoft.com/archive/blogs/tip_of_the_day/tip-of-the-day-cbs-servicing-states-chart-refresher):
+# the registry shows them in hex.
+CBS_ABSENT = 0x0
+CBS_UNINSTALL_PENDING = 0x5
+CBS_STAGED = 0x40
+CBS_INSTALL_PENDING = 0x60
+CBS_INSTALLED = 0x70
 VOLSNAP = r"C:\Windows\System32\drivers\volsnap.sys"
 ARCH_TAG = {"x86": "x86", "AMD64": "amd64", "IA64": "ia64"}
 
@@ -146,35 +154,60 @@ class Machine:
             self.registry.delete_key(key)
         self.registry.delete_value(SESSION_MANAGER, "PendingFileRenameOperations")
         self.registry.delete_value(UPDATES, "UpdateExeVolatile")
+        self.registry.delete_key(UPDATES + r"\UpdateExeVolatile")
+        for key in list(self.registry.subkeys(CBS + r"\Packages")):  # CBS finishes what waited for the restart
+            state = self.cbs_state(key.path)
+            if state == CBS_INSTALL_PENDING:
+                self.registry.set_value(key.path, "CurrentState", "REG_DWORD", hex(CBS_INSTALLED))
+            elif state == CBS_UNINSTALL_PENDING:
+                self.registry.delete_key(key.path)
         self.boot_time = self.clock.now()
         self.log_event("boot")
 
     # -- servicing ------------------------------------------------------------------------------------------
-    def set_reboot_pending(self) -> None:
-        if self.is_2003:
-            self.registry.set_value(UPDATES, "UpdateExeVolatile", "REG_DWORD", "0x1")
-        else:
+    def set_reboot_pending(self, update_exe_form: str = "key") -> None:
+        r"""The restart marker each installer leaves. Server 2003's update.exe: sources give two forms, a key
+        `Updates\UpdateExeVolatile` with value Flags (1-3), or a non-zero value `UpdateExeVolatile` under `Updates`;
+        the lab's update.exe writes the key form and a profile's pending_reboot the value form, so both are met.
+        Vista and later: the CBS RebootPending key."""
+        if not self.is_2003:
             self.registry.ensure_key(CBS + r"\RebootPending")
+        elif update_exe_form == "key":
+            self.registry.set_value(UPDATES + r"\UpdateExeVolatile", "Flags", "REG_DWORD", "0x1")
+        else:
+            self.registry.set_value(UPDATES, "UpdateExeVolatile", "REG_DWORD", "0x1")
 
-    def record_kb(self, kb: str) -> None:
+    def record_kb(self, kb: str, identity: str | None = None, pending: bool = True) -> None:
+        """Server 2003 (update.exe): the Updates and Hotfix keys. Vista and later: the CBS package key, named by the
+        package identity, with CurrentState Install Pending until the restart (Installed when nothing waits)."""
         if self.is_2003:
             self.registry.ensure_key(rf"{UPDATES}\Windows Server 2003\SP3\{kb}")
             self.registry.ensure_key(rf"{NT_CURRENT}\Hotfix\{kb}")
-        else:
-            tag = ARCH_TAG[self.profile.arch]
-            self.registry.ensure_key(rf"{CBS}\Packages\Package_for_{kb}~31bf3856ad364e35~{tag}~~6.1.1.0")
+            return
+        version = "6.0.1.0" if self.profile.build < 7600 else "6.1.1.0"
+        identity = identity or f"Package_for_{kb}~31bf3856ad364e35~{ARCH_TAG[self.profile.arch]}~~{version}"
+        state = CBS_INSTALL_PENDING if pending else CBS_INSTALLED
+        self.registry.set_value(rf"{CBS}\Packages\{identity}", "CurrentState", "REG_DWORD", hex(state))
 
     def forget_kb(self, kb: str) -> None:
+        """Server 2003 (spuninst): the keys go at once. CBS: Uninstall Pending until the restart removes it."""
         self.registry.delete_key(rf"{UPDATES}\Windows Server 2003\SP3\{kb}")
         self.registry.delete_key(rf"{NT_CURRENT}\Hotfix\{kb}")
-        for key in self.registry.subkeys(CBS + r"\Packages"):
-            if kb.lower() in key.path.lower():
-                self.registry.delete_key(key.path)
+        for key in self.cbs_packages(kb):
+            self.registry.set_value(key, "CurrentState", "REG_DWORD", hex(CBS_UNINSTALL_PENDING))
+
+    def cbs_packages(self, kb: str) -> list[str]:
+        return [k.path for k in self.registry.subkeys(CBS + r"\Packages") if kb.lower() in k.path.lower()]
+
+    def cbs_state(self, key: str) -> int | None:
+        found = self.registry.key(key)
+        value = found.values.get("currentstate") if found else None
+        return int(value.data, 0) if value else None
 
     def kb_installed(self, kb: str) -> bool:
         if self.registry.key(rf"{UPDATES}\Windows Server 2003\SP3\{kb}") is not None:
             return True
-        return any(kb.lower() in k.path.lower() for k in self.registry.subkeys(CBS + r"\Packages"))
+        return any(self.cbs_state(key) in (CBS_INSTALL_PENDING, CBS_INSTALLED) for key in self.cbs_packages(kb))
 
     def volsnap_version(self) -> str | None:
         entry = self.files.read(VOLSNAP)

@@ -73,9 +73,9 @@ def _registry(machine: Machine) -> None:
         r"HKCU\Control Panel\International", "sShortDate", "REG_SZ", "dd.MM.yyyy" if p.locale == "de-DE" else "M/d/yyyy"
     )
     for kb in p.installed_kbs:
-        machine.record_kb(kb)
+        machine.record_kb(kb, pending=p.pending_reboot)
     if p.pending_reboot:
-        machine.set_reboot_pending()
+        machine.set_reboot_pending(update_exe_form="value")
 
 
 def _files(machine: Machine) -> None:

@@ -1,4 +1,5 @@
-"""shutdown.exe and schtasks.exe (legacy-windows.md §5).
+"""shutdown.exe and schtasks.exe (tests/lab/FIDELITY.md, shutdown and schtasks rows; Microsoft's "shutdown" and
+"schtasks" references).
 
 shutdown: /t is 0-600 s and the comment at most 127 characters on 2003/Vista/2008, up to 315360000 s and 512
 characters from Windows 7; a bad parameter exits 87; a second restart while one is scheduled exits 1190; /a with

@@ -1,8 +1,9 @@
 """reg.exe: query, add, delete.
 
-Formats (../../../shared/reference/legacy-windows.md §3): Vista+ prints a blank line, the key, values indented 4
-spaces and separated by 4 spaces, a blank line, then subkeys; XP/2003 reg.exe 3.0 prints "! REG.EXE VERSION 3.0" and
-a blank line first and separates with tabs. Errors are localised and go to stderr with exit code 1.
+Formats (tests/lab/FIDELITY.md, reg rows; Microsoft's "reg query" reference for the options and exit codes): Vista+
+prints a blank line, the key, values indented 4 spaces and separated by 4 spaces, a blank line, then subkeys;
+XP/2003 reg.exe 3.0 prints "! REG.EXE VERSION 3.0" and a blank line first and separates with tabs. Errors are
+localised and go to stderr with exit code 1.
 """
 
 from __future__ import annotations
@@ -90,7 +91,13 @@ def _query(ctx: ToolContext, path: str, options: dict[str, str | None]) -> int:
         for match in matches:
             ctx.print(match.path)
         ctx.print()
-        ctx.print(f"End of search: {len(matches)} match(es) found.")
+        # The trailer is localised; its German wording here is reconstructed (the collection never reads it).
+        ctx.print(
+            ctx.text(
+                f"End of search: {len(matches)} match(es) found.",
+                f"Suche beendet: {len(matches)} Übereinstimmung(en) gefunden.",
+            )
+        )
         return 0 if matches else 1
     only = options.get("v") if "v" in options else ("" if "ve" in options else None)
     _header(ctx)

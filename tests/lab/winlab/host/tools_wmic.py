@@ -1,8 +1,9 @@
 """wmic.exe: os, datafile, volume, qfe with `get … /value`.
 
-Format (legacy-windows.md §3): through a pipe wmic ends lines with "\\r\\r\\n", puts blank lines around each
-instance, lists properties alphabetically; "No Instance(s) Available." when nothing matches (stderr, exit 0);
-backslashes in `where name="…"` must be doubled, a single one is an invalid query.
+Format (tests/lab/FIDELITY.md, wmic rows; Microsoft's WMIC reference and the CIM classes): through a pipe wmic ends
+lines with "\\r\\r\\n", puts blank lines around each instance, lists properties alphabetically; "No Instance(s)
+Available." when nothing matches (stderr, exit 0); backslashes in `where name="…"` must be doubled, a single one is
+an invalid query.
 """
 
 from __future__ import annotations

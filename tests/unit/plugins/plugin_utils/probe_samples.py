@@ -73,6 +73,7 @@ class Host:
     volumes: list[tuple[str, int]] = field(default_factory=lambda: [("C:", 25769803776)])
     shadow_copies: int = 0
     major_version: int | None = None
+    update_exe_marker: str = "value"  # 2003's pending restart: "value" (Updates\UpdateExeVolatile=1) or "key" (…\Flags)
 
     @property
     def xp_reg(self) -> bool:
@@ -107,6 +108,8 @@ def probe_output(host: Host) -> str:
 
     cbs = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing"
     kb_cbs_ok = host.kb_installed and not xp
+    volatile_value = host.pending_reboot and xp and host.update_exe_marker == "value"
+    volatile_key = host.pending_reboot and xp and host.update_exe_marker == "key"
     kb_2003_ok = host.kb_installed and xp
     parts = [
         section("os", reg(NT_KEY, nt_values), True),
@@ -143,9 +146,16 @@ def probe_output(host: Host) -> str:
         section(
             "update_exe_volatile",
             reg(r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Updates", [("UpdateExeVolatile", "REG_DWORD", "0x1")])
-            if host.pending_reboot and xp
+            if volatile_value
             else missing,
-            host.pending_reboot and xp,
+            volatile_value,
+        ),
+        section(
+            "update_exe_volatile_flags",
+            reg(r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Updates\UpdateExeVolatile", [("Flags", "REG_DWORD", "0x2")])
+            if volatile_key
+            else missing,
+            volatile_key,
         ),
         section(
             "kb_cbs",

@@ -4,6 +4,7 @@ rule as the lab implements it (tests/lab/winlab/host/cmd_c.py, from `cmd /?`).""
 from __future__ import annotations
 
 import pytest
+from command_samples import all_lines
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,7 +14,6 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
     for_cmd_c,
     program_of,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import install_plan, removal_plan
 from winlab.host.cmd_c import cmd_c_line
 
 INSTALLER_2003 = (
@@ -73,15 +73,11 @@ def test_lines_that_do_not_start_with_a_quote_are_sent_unchanged() -> None:
         assert for_cmd_c(line) == line
 
 
-def test_every_installer_step_runs_as_planned() -> None:
-    lines = [
-        step.command for kind in ("update_exe", "pkgmgr", "dism") for step in install_plan(kind, "p.msu", "C:\\w").steps
-    ]
-    lines += [
-        step.command for kind in ("update_exe", "dism") for step in removal_plan(kind, "p.msu", "C:\\w", "C:\\W").steps
-    ]
-    for line in lines:
-        assert cmd_c_line(for_cmd_c(line), _never) == line
+@pytest.mark.parametrize("family", ["2003", "vista_2008", "7_2008r2"])
+def test_every_line_the_core_writes_runs_as_planned(family: str) -> None:
+    for line in all_lines(family):
+        for executable in (_never, _always):
+            assert cmd_c_line(for_cmd_c(line), executable) == line
 
 
 def test_a_line_cmd_would_cut_off_is_refused() -> None:

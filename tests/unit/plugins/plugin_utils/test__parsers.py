@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,17 @@ def _text(name: str, encoding: str = "utf-8") -> str:
 
 
 def test_every_fixture_names_its_source() -> None:
-    for fixture in FIXTURES.glob("*.txt"):
+    """Each fixture says whether it is a verbatim capture (and where from: a URL or a repository path) or
+    reconstructed (and from what)."""
+    fixtures = [f for f in FIXTURES.iterdir() if f.suffix in (".txt", ".xml")]
+    assert len(fixtures) >= 10
+    for fixture in fixtures:
         note = fixture.with_name(fixture.name + ".source")
-        assert note.is_file() and len(note.read_text().strip()) > 40, fixture.name
+        assert note.is_file(), fixture.name
+        text = note.read_text().strip()
+        assert text.startswith(("Verbatim", "Reconstructed")), fixture.name
+        assert "https://" in text or re.search(r"\b[\w.-]+/[\w.-]+[,: ]", text), fixture.name
+        assert "shared/" not in text, fixture.name
 
 
 def test_reg_vista_format() -> None:

@@ -1,4 +1,4 @@
-"""Installer plans and exit codes, restart plans, checksums, cmd quoting, transfer helpers."""
+"""Installer command lines, restart plans, checksums, cmd quoting, transfer helpers."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._checksums import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import UnsafeArgumentError, check_name, quote_path
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
-    Result,
-    install_plan,
-    interpret_exit_code,
-    removal_plan,
+    install_command,
+    needs_expand,
+    removal_command,
+    workspace,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._msu import MsuPackage
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._restart import (
     came_back,
     date_format_from_short_date,
@@ -32,59 +33,63 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._restart import (
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     base64_lines,
     decode_certutil_text,
-    parse_hashfile,
     upload_plan,
 )
 
 HEX = "ab" * 32
 
 
-@pytest.mark.parametrize(
-    ("code", "result", "restart"),
-    [
-        (0, Result.INSTALLED, False),
-        (3010, Result.INSTALLED, True),
-        (3011, Result.INSTALLED, True),
-        (1641, Result.INSTALLED, True),
-        (2359302, Result.ALREADY_INSTALLED, False),
-        (-2145124329, Result.NOT_APPLICABLE, False),
-        (2149842967, Result.NOT_APPLICABLE, False),
-        (0x800F081E, Result.NOT_APPLICABLE, False),
-        (-2146498530, Result.NOT_APPLICABLE, False),
-        (1603, Result.FAILED, False),
-        (-2147024894, Result.FAILED, False),
-    ],
-)
-@pytest.mark.fault("installer-exit-codes")
-def test_exit_codes(code: int, result: Result, restart: bool) -> None:
-    outcome = interpret_exit_code(code, "dism", r"C:\Windows\Temp\w\install.log")
-    assert (outcome.result, outcome.restart_required) == (result, restart)
-    if result is Result.FAILED:
-        assert str(code) in outcome.message and "install.log" in outcome.message
+MSU = MsuPackage("Windows6.0-KB2748349-x64.cab", "Package_for_KB2748349~31bf3856ad364e35~amd64~~6.0.1.0")
+WORK = r"C:\Windows\Temp\winfix-volsnap-1"
 
 
-def test_plans_per_family_never_use_wusa() -> None:
-    work = r"C:\Windows\Temp\winfix-volsnap-1"
-    exe = install_plan("update_exe", "WindowsServer2003-KB2748349-x86-ENU.exe", work)
-    assert exe.steps[0].command.startswith(f'"{work}\\WindowsServer2003-KB2748349-x86-ENU.exe" /quiet /norestart')
-    vista = install_plan("pkgmgr", "Windows6.0-KB2748349-x64.msu", work)
-    assert [s.command.split()[0] for s in vista.steps] == ["mkdir", "start"]
-    assert "pkgmgr /ip" in vista.steps[1].command and vista.steps[1].is_installer
-    win7 = install_plan("dism", "Windows6.1-KB2748349-ia64.msu", work)
-    assert "Windows6.1-KB2748349-ia64.cab" in win7.steps[1].command and "/add-package" in win7.steps[1].command
-    assert all("wusa" not in step.command.lower() for plan in (exe, vista, win7) for step in plan.steps)
-    assert win7.cleanup_command() == f'rmdir /s /q "{work}"'
-    with pytest.raises(ValueError):
-        install_plan("wusa", "x.msu", work)
-
-
-def test_removal_plans() -> None:
-    work = r"C:\Windows\Temp\w"
-    assert "spuninst.exe" in removal_plan("update_exe", "x.exe", work, r"C:\WINDOWS").steps[0].command
-    assert (
-        "/remove-package" in removal_plan("dism", "Windows6.1-KB2748349-x64.msu", work, r"C:\Windows").steps[1].command
+def test_2003_runs_the_package_itself_with_its_log() -> None:
+    space = workspace("WindowsServer2003-KB2748349-x86-ENU.exe", WORK)
+    assert install_command("update_exe", space) == (
+        f'"{WORK}\\WindowsServer2003-KB2748349-x86-ENU.exe" /quiet /norestart /log:"{WORK}\\install.log"'
     )
-    assert "pkgmgr /up" in removal_plan("pkgmgr", "Windows6.0-KB2748349-x64.msu", work, r"C:\Windows").steps[1].command
+    assert not needs_expand("update_exe")
+    assert removal_command("update_exe", space, r"C:\WINDOWS") == (
+        r'"C:\WINDOWS\$NtUninstallKB2748349$\spuninst\spuninst.exe" /quiet /norestart'
+    )
+
+
+def test_vista_installs_the_inner_cab_named_by_the_xml_with_its_own_sandbox() -> None:
+    space = workspace("site-renamed.msu", WORK)  # the .msu's own name says nothing about its cabinet
+    expand = space.expand_command("pkgmgr")
+    assert expand == (
+        f'mkdir "{WORK}\\expanded" && mkdir "{WORK}\\sandbox" && expand -F:* "{WORK}\\site-renamed.msu" '
+        f'"{WORK}\\expanded" && type "{WORK}\\expanded\\*.xml"'
+    )
+    assert install_command("pkgmgr", space, MSU) == (
+        f"start /w pkgmgr /ip /m:{WORK}\\expanded\\Windows6.0-KB2748349-x64.cab /s:{WORK}\\sandbox /quiet /norestart"
+    )
+    # KB940410: /up: takes the package name, never with /m:.
+    assert removal_command("pkgmgr", space, r"C:\Windows", MSU) == (
+        "start /w pkgmgr /up:Package_for_KB2748349~31bf3856ad364e35~amd64~~6.0.1.0 /quiet /norestart"
+    )
+
+
+def test_windows_7_uses_dism_on_the_inner_cab() -> None:
+    space = workspace("Windows6.1-KB2748349-ia64.msu", WORK)
+    msu = MsuPackage("Windows6.1-KB2748349-ia64.cab", None)
+    assert install_command("dism", space, msu) == (
+        f"dism.exe /online /add-package /packagepath:{WORK}\\expanded\\Windows6.1-KB2748349-ia64.cab /quiet /norestart"
+    )
+    assert "/remove-package /packagepath:" in removal_command("dism", space, r"C:\Windows", msu)
+    assert space.cleanup_command() == f'rmdir /s /q "{WORK}"'
+
+
+def test_no_plan_uses_wusa_and_bad_inputs_are_refused() -> None:
+    space = workspace("x.msu", WORK)
+    with pytest.raises(ValueError):
+        install_command("wusa", space, MSU)
+    with pytest.raises(ValueError, match="needs the package named by"):
+        install_command("dism", space)
+    with pytest.raises(UnsafeArgumentError, match="cannot follow an installer switch unquoted"):
+        install_command("dism", workspace("x.msu", r"C:\My Temp\w"), MSU)
+    with pytest.raises(UnsafeArgumentError, match="no package identity"):
+        removal_command("pkgmgr", space, r"C:\Windows", MsuPackage("a.cab", None))
 
 
 def test_restart_limits_per_windows() -> None:
@@ -166,9 +171,12 @@ def test_transfer_helpers() -> None:
         plan.staging_b64.endswith(".abcd.b64")
         and plan.receive_command() == r'findstr "^" > "C:\Windows\Temp\x.msu.abcd.b64"'
     )
-    spaced = "SHA256 hash of file x:\r\n" + " ".join(HEX[i : i + 2] for i in range(0, 64, 2)) + "\r\nCertUtil: done\r\n"
-    assert parse_hashfile(spaced) == HEX and parse_hashfile(f"SHA256 hash of x:\n{HEX}\n") == HEX
-    assert parse_hashfile("CertUtil: -hashfile command FAILED") is None
+    decode = plan.decode_and_hash_command()
+    assert " -f " not in decode  # -f on 2003's certutil is unconfirmed; the staging names are new each time
+    assert decode.endswith(
+        r'&& (certutil -hashfile "C:\Windows\Temp\x.msu.abcd.part" SHA256 || '
+        r'certutil -hashfile "C:\Windows\Temp\x.msu.abcd.part")'
+    )
     text = "-----BEGIN CERTIFICATE-----\r\n" + base64.b64encode(b"hello").decode() + "\r\n-----END CERTIFICATE-----\r\n"
     assert decode_certutil_text(text) == b"hello"
     with pytest.raises(ValueError):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from probe_samples import Host, probe_output
+from probe_samples import Host, probe_output, reg_output, vssadmin_output, wmic_output
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import (
     SECTIONS,
@@ -15,6 +16,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import (
     probe_command,
     split_sections,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._servicing import parse_state
 
 WIN7 = Host()
 W2003 = Host(
@@ -48,7 +50,12 @@ def test_2003_facts_in_the_xp_reg_format() -> None:
     facts = parse_probe(probe_output(replace(W2003, kb_installed=True, pending_reboot=True)))
     assert facts.service_pack == 2 and facts.arch == "x86" and facts.powershell_version is None
     assert facts.kb_installed
-    assert facts.pending_reboot_reasons == ("UpdateExeVolatile",)
+    assert facts.pending_reboot_reasons == ("UpdateExeVolatile=1 (update.exe)",)
+
+
+def test_2003_pending_restart_in_the_key_form() -> None:
+    facts = parse_probe(probe_output(replace(W2003, kb_installed=True, pending_reboot=True, update_exe_marker="key")))
+    assert facts.pending_reboot and facts.pending_reboot_reasons == ("UpdateExeVolatile\\Flags=2 (update.exe)",)
 
 
 def test_vista_plus_kb_evidence_and_reboot_marker() -> None:
@@ -85,18 +92,23 @@ def test_marker_lines_tolerate_cmd_trailing_spaces() -> None:
     assert split_sections(spaced)["os"].ok is True
 
 
+GERMAN_SHADOWS = (Path(__file__).parent / "fixtures" / "vssadmin_list_shadows_de.txt").read_text()
+
+
 @pytest.mark.fault("bad-probe-output")
 def test_german_host_parses_the_same() -> None:
-    # Values are not localised; the error texts (FEHLER: …) go to stderr and are never parsed.
-    german = replace(
-        WIN7,
-        product_name="Windows 7 Professional",
-        csd_version="Service Pack 1",
-        build=7601,
-        volsnap_version="6.1.7601.17514",
+    """A de-DE host: the tools' words are German (vssadmin's labels, reg's search trailer, umlauts in the OEM code
+    page 850 the shell runs in); values and markers are not. The facts come out as on an English host."""
+    english = replace(WIN7, kb_installed=True, pending_reboot=True, shadow_copies=1)
+    text = probe_output(english)
+    german = text.replace(vssadmin_output(1), GERMAN_SHADOWS.replace("\n", "\r\n")).replace(
+        "End of search: 1 match(es) found.", "Suche beendet: 1 Übereinstimmung(en) gefunden."
     )
-    facts = parse_probe(probe_output(german))
-    assert facts.service_pack == 1 and facts.problems == ()
+    assert "Schattenkopiekennung" in german and "Übereinstimmung" in german
+    from_host = german.encode("cp850").decode("cp850")  # what the connection decodes with ansible_winrs_codepage=850
+    assert parse_probe(from_host) == parse_probe(text)
+    facts = parse_probe(from_host)
+    assert facts.shadow_copies == 1 and facts.kb_installed and facts.pending_reboot and facts.problems == ()
 
 
 @pytest.mark.fault("parser-fuzz")
@@ -104,6 +116,63 @@ def test_german_host_parses_the_same() -> None:
 @given(st.text())
 def test_parse_probe_never_raises_on_arbitrary_text(text: str) -> None:
     parse_probe(text)
+
+
+# Output in the shapes the tools print, with the data varied: it reaches the value parsers (numbers, versions,
+# markers) that arbitrary text never gets to.
+_VALUE_NAMES = [
+    "CurrentBuildNumber",
+    "CurrentBuild",
+    "CurrentMajorVersionNumber",
+    "CurrentVersion",
+    "CSDVersion",
+    "ProductType",
+    "PROCESSOR_ARCHITECTURE",
+    "UpdateExeVolatile",
+    "Flags",
+    "PendingFileRenameOperations",
+    "PowerShellVersion",
+    "SystemRoot",
+    "CurrentState",
+]
+_DATA = st.one_of(st.text(max_size=14), st.sampled_from(["0x1", "0x", "0x1g", "7600", "-1", "Service Pack", "", " "]))
+_REG = st.builds(
+    reg_output,
+    st.sampled_from(["HKEY_LOCAL_MACHINE\\SOFTWARE\\X", "HKLM\\X"]),
+    st.lists(st.tuples(st.sampled_from(_VALUE_NAMES), st.sampled_from(["REG_SZ", "REG_DWORD", "REG_MULTI_SZ"]), _DATA)),
+    st.booleans(),
+)
+_WMIC = st.builds(
+    wmic_output,
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["Version", "Capacity", "DriveLetter", "FileSystem", "LastBootUpTime"]), _DATA, max_size=4
+        ),
+        max_size=3,
+    ),
+)
+_BODY = st.one_of(_REG, _WMIC, st.builds(vssadmin_output, st.integers(0, 3)), st.text(max_size=60))
+
+
+@pytest.mark.fault("parser-fuzz")
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([name for name, _command in SECTIONS] + ["cbs_package", "bogus"]),
+            _BODY,
+            st.sampled_from(["0", "0", "1", None]),
+        ),
+        max_size=len(SECTIONS) + 3,
+    )
+)
+def test_parse_probe_never_raises_on_tool_shaped_output(sections: list[tuple[str, str, str | None]]) -> None:
+    text = "".join(
+        f"@@volsnap {name}\r\n{body}" + (f"@@volsnap-rc {rc}\r\n" if rc else "") for name, body, rc in sections
+    )
+    facts = parse_probe(text)
+    assert isinstance(facts.problems, tuple)
+    parse_state(text)  # the servicing state reads the same sections
 
 
 @pytest.mark.fault("parser-fuzz")
