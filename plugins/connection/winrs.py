@@ -248,6 +248,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._envelope import ChunkSizeError, pieces, stdin_chunk
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning, WinrsFailure
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import Algorithm, parse_host_digest
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._kerberos import (
     KerberosUserError,
     check_principal,
@@ -255,7 +256,6 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._kerberos import (
     describe,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._kinit import KinitError, PrivateCredentialCache, kinit
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import Algorithm, parse_host_digest
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     base64_lines,
     decode_certutil_text,

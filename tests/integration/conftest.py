@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import functools
+import json
 import os
 import shlex
 import shutil
@@ -227,6 +227,7 @@ class AwxJob:
         """Every event and every file under the job's artifacts folder, as text."""
         files = (p.read_text(errors="replace") for p in (self.pdd / "artifacts").rglob("*") if p.is_file())
         return json.dumps(self.events) + "".join(files)
+
 
 def put_on_host(lab: Lab, host: str, local: Path, remote: str) -> None:
     """Put a file on a lab host through the winrs connection (a test's own setup, e.g. packages for source=host)."""
