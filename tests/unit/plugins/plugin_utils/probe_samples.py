@@ -73,6 +73,8 @@ class Host:
     volumes: list[tuple[str, int]] = field(default_factory=lambda: [("C:", 25769803776)])
     shadow_copies: int = 0
     major_version: int | None = None
+    last_boot: str = "20121120093000.500000+060"
+    local_time: str = "20121123120000.000000+060"  # wmic LocalDateTime: the host's clock when probed
 
     @property
     def xp_reg(self) -> bool:
@@ -183,6 +185,10 @@ def probe_output(host: Host) -> str:
             host.wmic,
         ),
         section("shadows", vssadmin_output(host.shadow_copies), True),
-        section("boot", wmic_output([{"LastBootUpTime": "20121120093000.500000+060"}]) if host.wmic else "", host.wmic),
+        section(
+            "boot",
+            wmic_output([{"LastBootUpTime": host.last_boot, "LocalDateTime": host.local_time}]) if host.wmic else "",
+            host.wmic,
+        ),
     ]
     return "".join(parts)
