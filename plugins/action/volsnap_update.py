@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
@@ -24,8 +25,9 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
     check_file_name,
     quote_path,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CleanupFailed, CommandStillRunning
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
+    Outcome,
     Plan,
     Result,
     install_plan,
@@ -56,6 +58,7 @@ _LEAVE_ALONE = {
 class ActionModule(VolsnapAction):
     _supports_check_mode = True
     argument_spec = ARGUMENT_SPEC
+    takes_lock = True
 
     def check_arguments(self, args: dict[str, Any]) -> None:
         needed = {"host": "package_path", "url": "package_url"}.get(args["source"])
@@ -103,10 +106,9 @@ class ActionModule(VolsnapAction):
             return result
         workdir = f"{self.temp_root(facts)}\\winfix-volsnap-{secrets.token_hex(4)}"
         plan = install_plan(assessment.installer, assessment.package, workdir)
-        with self.host_lock(facts), self.removed_afterwards(plan.cleanup_command(), f"the work folder {workdir}"):
-            self._must(f"mkdir {quote_path(workdir)}", "creating the work folder")
-            self._deliver(args, plan, local, expected)
-            outcome = self._install(plan, assessment)
+        outcome, left = self._in_work_folder(
+            facts, plan, result, lambda: self._deliver_and_install(args, plan, local, expected, assessment)
+        )
         restart = outcome.restart_required or (
             outcome.result is Result.INSTALLED and assessment.restart_required_after_install
         )
@@ -119,6 +121,7 @@ class ActionModule(VolsnapAction):
         )
         if outcome.result in (Result.FAILED, Result.NOT_APPLICABLE):
             result.update(failed=True, msg=f"{assessment.package}: {outcome.message}")
+        self._left_behind(result, left)
         return result
 
     def _remove(
@@ -142,11 +145,13 @@ class ActionModule(VolsnapAction):
             return result
         workdir = f"{self.temp_root(facts)}\\winfix-volsnap-{secrets.token_hex(4)}"
         plan = removal_plan(assessment.installer, assessment.package, workdir, facts.system_root or "C:\\Windows")
-        with self.host_lock(facts), self.removed_afterwards(plan.cleanup_command(), f"the work folder {workdir}"):
-            self._must(f"mkdir {quote_path(workdir)}", "creating the work folder")
+
+        def deliver_and_remove() -> Outcome:
             if needs_package:
                 self._deliver(args, plan, local, expected)
-            outcome = self._install(plan, assessment, removing=True)
+            return self._install(plan, assessment, removing=True)
+
+        outcome, left = self._in_work_folder(facts, plan, result, deliver_and_remove)
         result.update(
             changed=outcome.changed,
             outcome=outcome.result.value,
@@ -156,7 +161,44 @@ class ActionModule(VolsnapAction):
         )
         if outcome.result is Result.FAILED:
             result.update(failed=True, msg=f"removing KB2748349: {outcome.message}")
+        self._left_behind(result, left)
         return result
+
+    def _in_work_folder(
+        self, facts: Any, plan: Plan, result: dict[str, Any], work: Callable[[], Outcome]
+    ) -> tuple[Outcome, CleanupFailed | None]:
+        """Take the host lock, make the work folder, run `work`, then remove both (see _action.removed_afterwards). A
+        stale lock broken on the way is recorded in the result (`lock_broken`). When the work ended but a folder could
+        not be removed, its outcome comes back with that failure, for the task to report both."""
+        outcome: Outcome | None = None
+        try:
+            with (
+                self.host_lock(facts) as held,
+                self.removed_afterwards(plan.workdir, f"the work folder {plan.workdir}"),
+            ):
+                if held.broken is not None:
+                    result["lock_broken"] = held.broken_result()
+                    result.setdefault("warnings", []).append(held.broken_message())
+                self._must(f"mkdir {quote_path(plan.workdir)}", "creating the work folder")
+                outcome = work()
+        except CleanupFailed as error:
+            if outcome is None:
+                raise
+            return outcome, error
+        assert outcome is not None  # the body either returned one or raised
+        return outcome, None
+
+    @staticmethod
+    def _left_behind(result: dict[str, Any], error: CleanupFailed | None) -> None:
+        """The work is done, but what it made is still on the host: the task fails and says both."""
+        if error is not None:
+            result.update(failed=True, left_on_host=list(error.left), msg=f"{result['msg']}; but {error}")
+
+    def _deliver_and_install(
+        self, args: dict[str, Any], plan: Plan, local: str | None, expected: str, assessment: Assessment
+    ) -> Outcome:
+        self._deliver(args, plan, local, expected)
+        return self._install(plan, assessment)
 
     def _expected_hash(self, args: dict[str, Any], package: str) -> str:
         try:
@@ -230,7 +272,7 @@ class ActionModule(VolsnapAction):
                 f"expected {expected}; nothing was installed"
             )
 
-    def _install(self, plan: Plan, assessment: Assessment, removing: bool = False) -> Any:
+    def _install(self, plan: Plan, assessment: Assessment, removing: bool = False) -> Outcome:
         outcome = None
         for step in plan.steps:
             try:
@@ -252,6 +294,8 @@ class ActionModule(VolsnapAction):
                     )
                 continue
             outcome = interpret_exit_code(done.rc, step.description, plan.log_path, removing)
+        if outcome is None:
+            raise AnsibleActionFail(f"the plan for {assessment.installer} has no installer step")
         return outcome
 
     def _must(self, command: str, doing: str) -> None:

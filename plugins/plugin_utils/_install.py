@@ -43,9 +43,6 @@ class Plan:
     log_path: str
     steps: tuple[Step, ...]
 
-    def cleanup_command(self) -> str:
-        return f"rmdir /s /q {quote_path(self.workdir)}"
-
 
 def _stem(package: str) -> str:
     return package.rsplit(".", 1)[0]
