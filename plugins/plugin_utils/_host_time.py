@@ -83,6 +83,30 @@ def after_delay(now: HostTime, delay_s: int) -> dt.datetime:
 _HH_MM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
+@dataclass(frozen=True)
+class Window:
+    """A restart window as given: a time of day (next occurrence), or a date and time (host-local, or a moment)."""
+
+    time_of_day: dt.time | None = None
+    at: dt.datetime | None = None  # naive: host-local; aware: that moment
+
+
+def parse_window(at: str) -> Window:
+    """`HH:MM`, `YYYY-MM-DDTHH:MM[:SS]` or the same with an offset (`+02:00`, `Z`); anything else is refused, before
+    anything is sent to the host."""
+    text = at.strip()
+    hh_mm = _HH_MM.match(text)
+    if hh_mm:
+        return Window(time_of_day=dt.time(int(hh_mm.group(1)), int(hh_mm.group(2))))
+    try:
+        parsed = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise HostTimeError(f"at={at!r} is not HH:MM or an ISO 8601 date and time (YYYY-MM-DDTHH:MM)") from None
+    if "T" not in text and " " not in text:
+        raise HostTimeError(f"at={at!r} has a date but no time (YYYY-MM-DDTHH:MM)")
+    return Window(at=parsed.replace(microsecond=0))
+
+
 def window_start(at: str, now: HostTime) -> dt.datetime:
     """The host-local wall time of a restart window.
 
@@ -90,21 +114,15 @@ def window_start(at: str, now: HostTime) -> dt.datetime:
     that host-local time. With an offset (`…+02:00`, `…Z`) the moment is converted to the host's local time with the
     host's current offset. A time that is not in the future on the host is refused: Task Scheduler would start a task
     whose time has passed at once (StartWhenAvailable)."""
-    text = at.strip()
-    hh_mm = _HH_MM.match(text)
-    if hh_mm:
-        today = now.local.replace(hour=int(hh_mm.group(1)), minute=int(hh_mm.group(2)), second=0, microsecond=0)
+    window = parse_window(at)
+    if window.time_of_day is not None:
+        today = dt.datetime.combine(now.local.date(), window.time_of_day)
         return today if today > now.local else today + dt.timedelta(days=1)
-    try:
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        raise HostTimeError(f"at={at!r} is not HH:MM or an ISO 8601 date and time (YYYY-MM-DDTHH:MM)") from None
-    if "T" not in text and " " not in text:
-        raise HostTimeError(f"at={at!r} has a date but no time (YYYY-MM-DDTHH:MM)")
-    if parsed.tzinfo is not None:
-        offset = parsed.utcoffset() or dt.timedelta(0)
-        parsed = parsed.replace(tzinfo=None) - offset + dt.timedelta(minutes=now.offset_minutes)
-    when = parsed.replace(microsecond=0)
+    assert window.at is not None
+    when = window.at
+    if when.tzinfo is not None:
+        offset = when.utcoffset() or dt.timedelta(0)
+        when = when.replace(tzinfo=None) - offset + dt.timedelta(minutes=now.offset_minutes)
     if when <= now.local:
         raise HostTimeError(f"at={at!r} is not in the future on the host, whose local time is {now.describe()}")
     return when
