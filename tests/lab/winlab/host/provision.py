@@ -16,6 +16,7 @@ def provision(profile: HostProfile, clock: LabClock, state_dir: Path | None) -> 
     _registry(machine)
     _files(machine)
     machine.files.disk_full = bool(profile.faults.get("disk_full"))
+    machine.files.denied = tuple(profile.faults.get("access_denied") or ())
     _staged_update(machine)
     return machine
 
