@@ -274,7 +274,7 @@ def _scheduled(when: dt.datetime, now: HostTime) -> dict[str, Any]:
     return {
         "scheduled_for": when.isoformat(),
         "scheduled_for_utc": f"{utc.isoformat()}Z",
-        "host_time": now.local.isoformat(),
+        "host_time": now.local.replace(microsecond=0).isoformat(),
     }
 
 

@@ -178,7 +178,6 @@ class ActionModule(VolsnapAction):
             ):
                 if held.broken is not None:
                     result["lock_broken"] = held.broken_result()
-                    result.setdefault("warnings", []).append(held.broken_message())
                 self._must(f"mkdir {quote_path(plan.workdir)}", "creating the work folder")
                 outcome = work()
         except CleanupFailed as error:

@@ -1,7 +1,7 @@
 """The state of one simulated host: registry, files, environment, boot, restarts, staged changes, tasks.
 
-No timers: `tick()` brings the host up to "now" (fires due tasks, starts and finishes restarts) and is called on
-every request, so hundreds of idle hosts cost nothing.
+No timers: `tick()` brings the host up to "now" (fires due tasks, starts and finishes restarts); it is called on
+every request and by the server twice a second, so tasks fire on time and hundreds of idle hosts cost next to nothing.
 """
 
 from __future__ import annotations
