@@ -141,7 +141,7 @@ class ActionModule(VolsnapAction):
             done = self.cmd(shutdown_command(0, args["comment"], facts.build or 0))
         except AnsibleConnectionFailure as error:
             if getattr(error, "command_started", None) is False:
-                raise AnsibleActionFail(f"shutdown could not be sent ({error}); nothing was restarted") from error
+                raise AnsibleActionFail(f"shutdown could not be sent ({error}); nothing was restarted") from None
             # Its answer was lost after it was sent: the restart has probably begun; the boot time will tell.
             lost = str(error)
             display.v(f"{self.host_name}: the answer of shutdown was lost ({lost}); waiting for a new boot time")
@@ -195,13 +195,19 @@ class ActionModule(VolsnapAction):
             done = self.cmd(command)
         except AnsibleConnectionFailure as error:
             if getattr(error, "command_started", None) is False:
-                raise AnsibleActionFail(f"shutdown could not be sent ({error}); nothing was restarted") from error
+                raise AnsibleActionFail(f"shutdown could not be sent ({error}); nothing was restarted") from None
             return {**when, **self._ask_again(command, str(error), args["delay"])}
         if done.rc in (ALREADY_SCHEDULED, IN_PROGRESS):
             return _already(done.rc)
         if done.rc != 0:
             raise AnsibleActionFail(f"shutdown failed (exit {done.rc}): {done.stderr.strip()}")
-        return {**when, "changed": True, "restart_pending": True, "msg": f"restart in {args['delay']} s"}
+        return {
+            **when,
+            "changed": True,
+            "restart_pending": True,
+            "reply_lost": False,
+            "msg": f"restart in {args['delay']} s",
+        }
 
     def _ask_again(self, command: str, lost: str, delay: int) -> dict[str, Any]:
         """The answer of shutdown was lost: send it again over a new connection. 1190 says a restart is scheduled
@@ -213,7 +219,7 @@ class ActionModule(VolsnapAction):
             raise AnsibleActionFail(
                 f"the answer of shutdown was lost ({lost}) and the host did not answer again ({error}): whether a "
                 "restart is scheduled cannot be told"
-            ) from error
+            ) from None
         if again.rc not in (0, ALREADY_SCHEDULED, IN_PROGRESS):
             raise AnsibleActionFail(f"shutdown failed (exit {again.rc}): {again.stderr.strip()}")
         found = "sent again, it was taken" if again.rc == 0 else f"asked again, the host has it scheduled ({again.rc})"
@@ -284,4 +290,9 @@ def _offset(now: HostTime) -> str:
 
 def _already(rc: int) -> dict[str, Any]:
     what = "already scheduled on the host (1190)" if rc == ALREADY_SCHEDULED else "already in progress (1115)"
-    return {"changed": False, "restart_pending": True, "msg": f"a shutdown was {what}; not sending another"}
+    return {
+        "changed": False,
+        "restart_pending": True,
+        "reply_lost": False,
+        "msg": f"a shutdown was {what}; this task's was not taken",
+    }

@@ -92,7 +92,13 @@ class ActionModule(VolsnapAction):
             result.update(outcome="skipped", msg=f"{assessment.status.value}: {_LEAVE_ALONE[assessment.status]}")
             return result
         if assessment.status is not Status.VULNERABLE or not assessment.package or not assessment.installer:
-            raise AnsibleActionFail(f"cannot decide what to install: {assessment.status.value}: {assessment.reason}")
+            # Failed, with the facts kept, so that a report can say what the host looked like.
+            result.update(
+                failed=True,
+                outcome="failed",
+                msg=f"cannot decide what to install: {assessment.status.value}: {assessment.reason}",
+            )
+            return result
         expected = self._expected_hash(args, assessment.package)
         local = self._local_package(args, assessment.package, expected) if args["source"] == "controller" else None
         result["sha256"] = expected
@@ -135,6 +141,8 @@ class ActionModule(VolsnapAction):
             raise AnsibleActionFail(f"cannot tell how to remove the update: {assessment.reason}")
         needs_package = assessment.installer != "update_exe"
         expected = self._expected_hash(args, assessment.package) if needs_package else ""
+        if needs_package:
+            result["sha256"] = expected
         local = (
             self._local_package(args, assessment.package, expected)
             if needs_package and args["source"] == "controller"
