@@ -1,5 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The installer plan per OS family, and what an installer's exit code means (legacy-windows.md §4).
+"""The installer plan per OS family, and what an installer's exit code means (Microsoft KB928636, KB934307 and
+KB932224 and the pkgmgr reference; KB262841 and KB832475 for update.exe; DISM's documented options).
 
 2003: the update .exe itself; Vista/2008: expand the .msu, then pkgmgr (run with `start /w` so cmd waits);
 7/2008 R2: expand the .msu, then dism. Never wusa: it refuses to run from a remote session.
