@@ -192,7 +192,8 @@ class ActionModule(VolsnapAction):
             if outcome is None:
                 raise
             return outcome, error
-        assert outcome is not None  # the body either returned one or raised
+        if outcome is None:  # the body either sets it or raises
+            raise AnsibleActionFail("the work in the work folder ended without an outcome")
         return outcome, None
 
     @staticmethod

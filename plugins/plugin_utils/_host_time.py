@@ -115,10 +115,9 @@ def window_start(at: str, now: HostTime) -> dt.datetime:
     host's current offset. A time that is not in the future on the host is refused: Task Scheduler would start a task
     whose time has passed at once (StartWhenAvailable)."""
     window = parse_window(at)
-    if window.time_of_day is not None:
-        today = dt.datetime.combine(now.local.date(), window.time_of_day)
+    if window.at is None:  # a time of day
+        today = dt.datetime.combine(now.local.date(), window.time_of_day or dt.time())
         return today if today > now.local else today + dt.timedelta(days=1)
-    assert window.at is not None
     when = window.at
     if when.tzinfo is not None:
         offset = when.utcoffset() or dt.timedelta(0)
