@@ -27,6 +27,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_time import (
     HostTime,
     HostTimeError,
     after_delay,
+    host_now,
     parse_cim_datetime,
     parse_window,
     restarted,
@@ -119,7 +120,7 @@ class ActionModule(VolsnapAction):
     def _would(self, facts: HostFacts, args: dict[str, Any], mode: Mode, by_task: bool) -> dict[str, Any]:
         """What a run would do; a start time is computed from the host's clock as the run would compute it."""
         found: dict[str, Any] = {"changed": True, "restart_pending": True, "msg": f"would restart ({mode.value})"}
-        now = parse_cim_datetime(facts.local_time)
+        now = host_now(facts)
         if mode is Mode.NOW or now is None:
             return found
         when = self._when(args, mode, now) if by_task else after_delay(now, args["delay"])
@@ -189,7 +190,7 @@ class ActionModule(VolsnapAction):
     # -- delay within shutdown's /t ------------------------------------------------------------------------------
     def _shutdown_later(self, facts: HostFacts, args: dict[str, Any]) -> dict[str, Any]:
         command = shutdown_command(args["delay"], args["comment"], facts.build or 0)
-        now = parse_cim_datetime(facts.local_time)
+        now = host_now(facts)
         when = _scheduled(after_delay(now, args["delay"]), now) if now else {}
         try:
             done = self.cmd(command)
@@ -232,7 +233,7 @@ class ActionModule(VolsnapAction):
 
     # -- window, or a delay beyond /t: a scheduled task as SYSTEM ------------------------------------------------
     def _schedule_task(self, facts: HostFacts, args: dict[str, Any], mode: Mode) -> dict[str, Any]:
-        now = parse_cim_datetime(facts.local_time)
+        now = host_now(facts)
         if now is None:
             raise AnsibleActionFail(NO_CLOCK)
         when = self._when(args, mode, now)

@@ -28,7 +28,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import (
     left_on_host,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_time import HostTime, parse_cim_datetime
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_time import HostTime, host_now
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._lock import (
     DEFAULT_MAX_AGE_S,
     MAX_AGE_VAR,
@@ -185,7 +185,7 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         """mkdir is atomic on Windows: the second of two concurrent runs fails here and changes nothing. A lock older
         than volsnap_lock_max_age_s by the host's clock (its run was killed, or its controller died) is broken."""
         lock = lock_path(self.temp_root(facts))
-        now = parse_cim_datetime(facts.local_time)  # read by this task's probe, a moment ago
+        now = host_now(facts)  # read by this task's probe, a moment ago
         owner = owner_line(now, socket.gethostname(), secrets.token_hex(4))
         got = self._try_lock(acquire_command(lock, owner), lock)
         if got.outcome == "taken":

@@ -17,6 +17,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
+
 _CIM = re.compile(r"^([0-9]{14})\.([0-9]{6})([+-])([0-9]{3})$")
 # Time zones in use run from UTC-12:00 to UTC+14:00; a value outside is not a host's offset.
 MIN_OFFSET_MINUTES = -720
@@ -67,6 +69,11 @@ def parse_cim_datetime(text: str | None) -> HostTime | None:
     except ValueError:
         return None
     return HostTime(local, minutes)
+
+
+def host_now(facts: HostFacts) -> HostTime | None:
+    """The host's clock as the probe read it (wmic LocalDateTime); None when it could not be read."""
+    return parse_cim_datetime(facts.local_time)
 
 
 def seconds_between(earlier: HostTime, later: HostTime) -> float:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import quote_path
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_time import (
     HostTime,
+    host_now,
     parse_cim_datetime,
     seconds_between,
 )
@@ -89,6 +91,12 @@ def lock_age_s(owner: LockOwner, now: HostTime | None) -> float | None:
     if owner.taken is None or now is None:
         return None
     return seconds_between(owner.taken, now)
+
+
+def held_lock_age_s(owner_text: str, facts: HostFacts) -> float | None:
+    """The age of a lock from its owner file's text (`owner_command`'s output) and a probe's facts, read in the same
+    run: for a preflight's "existing lock and its age"."""
+    return lock_age_s(parse_owner(owner_text), host_now(facts))
 
 
 def is_stale(age_s: float | None, max_age_s: int) -> bool:

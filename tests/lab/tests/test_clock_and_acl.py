@@ -20,7 +20,7 @@ LOCK = r"C:\Windows\Temp\winfix-volsnap.lock"
 
 
 def wmic_os(sh: object) -> dict[str, str]:
-    out, _, rc = run(sh, "wmic os get LastBootUpTime,LocalDateTime /value < nul")  # type: ignore[arg-type]
+    out, _, rc = run(sh, "wmic os get InstallDate,LastBootUpTime,LocalDateTime /value < nul")  # type: ignore[arg-type]
     assert rc == 0
     return dict(line.split("=", 1) for line in out.decode().split("\r\r\n") if "=" in line)
 
@@ -30,7 +30,7 @@ def test_wmic_shows_the_host_local_time_with_its_offset(offset: int, suffix: str
     h = host(utc_offset_minutes=offset)
     values = wmic_os(shell_of(h))
     local = dt.datetime.strptime(values["LocalDateTime"][:14], "%Y%m%d%H%M%S")
-    assert values["LocalDateTime"].endswith(suffix) and values["LastBootUpTime"].endswith(suffix)
+    assert all(values[name].endswith(suffix) for name in ("InstallDate", "LastBootUpTime", "LocalDateTime"))
     assert re.fullmatch(r"\d{14}\.\d{3}000[+-]\d{3}", values["LocalDateTime"])
     utc_now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     assert abs((local - dt.timedelta(minutes=offset) - utc_now).total_seconds()) < 5  # the lab clock is UTC

@@ -59,6 +59,7 @@ class Machine:
     registry: Registry = field(default_factory=Registry)
     files: FileSystem = field(default_factory=FileSystem)
     boot_time: dt.datetime = field(default_factory=dt.datetime.now)  # lab time (UTC)
+    install_time: dt.datetime = field(default_factory=dt.datetime.now)  # when Windows was installed, lab time (UTC)
     boot_generation: int = 0  # shells of an older generation died with the restart
     staged_files: dict[str, tuple[bytes, str | None]] = field(default_factory=dict)
     pending_restart: PendingRestart | None = None

@@ -29,6 +29,7 @@ def _instances(ctx: ToolContext, alias: str) -> list[dict[str, str]] | None:
         return [
             {
                 "Caption": machine.profile.product_name + " ",
+                "InstallDate": machine.cim_datetime(machine.install_time, fraction="000000"),
                 "LastBootUpTime": _boot_time(machine),
                 "LocalDateTime": machine.cim_datetime(machine.clock.now()),
                 "Version": f"{machine.profile.current_version}.{machine.profile.build}",

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_time import HostTime, parse_cim_datetime
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._lock import (
     LockOwner,
@@ -14,6 +15,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._lock import (
     acquire_command,
     break_and_acquire_command,
     describe_age,
+    held_lock_age_s,
     is_stale,
     lock_age_s,
     max_age_from,
@@ -66,6 +68,14 @@ def test_owners_in_other_forms_are_named_as_far_as_they_can_be(
     owner = parse_owner(text)
     assert owner.controller == controller and owner.taken is None
     assert owner.describe() == described
+
+
+def test_a_preflight_can_age_a_lock_from_its_owner_text_and_the_probe_s_facts() -> None:
+    facts = HostFacts(local_time="20260308070000.000000+120")
+    text = "@@volsnap-lock held\r\nwinfix-volsnap lock taken 20260307230000.000000+060 by ctl run 0a1b2c3d\r\n"
+    assert held_lock_age_s(text.split("\r\n", 1)[1], facts) == 7 * 3600
+    assert parse_acquire(text).owner == parse_owner(text.split("\r\n", 1)[1])
+    assert held_lock_age_s("winfix-volsnap lock taken 20260307230000.000000+060 by c run 0a1b2c3d", HostFacts()) is None
 
 
 def test_age_is_measured_between_two_readings_of_the_host_clock() -> None:
