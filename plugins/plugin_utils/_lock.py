@@ -5,8 +5,8 @@ host's own clock.
 Taking it, reading who holds it and breaking a stale one are each ONE cmd.exe line; the outcome is read from markers
 the line prints, never from cmd's (localised) messages. A lock is stale when it is older than
 `volsnap_lock_max_age_s` (default 6 hours; 0: never), measured between two readings of the host's clock (the owner's
-`taken` and the probe's LocalDateTime), never against the controller's clock. Preflight checks can read an owner file
-with `owner_command` and judge it with `parse_owner` and `lock_age_s`.
+`taken` and the probe's LocalDateTime), never against the controller's clock. A preflight can read an owner file with
+`owner_command` (read-only) and age it with `held_lock_age_s` and the probe's facts.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ class LockOwner:
     def describe(self) -> str:
         if self.controller is None:
             return f"an unknown run (its owner file reads {self.text!r})" if self.text else "an unknown run"
-        when = self.taken.describe() if self.taken else "at an unknown time"
-        return f"run {self.run_id} of {self.controller}, taken {when} host time"
+        when = f"{self.taken.describe()} host time" if self.taken else "at an unknown time"
+        return f"run {self.run_id} of {self.controller}, taken {when}"
 
 
 def parse_owner(text: str) -> LockOwner:

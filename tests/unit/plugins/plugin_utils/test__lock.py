@@ -58,7 +58,7 @@ def test_a_controller_name_cmd_could_misread_is_made_plain() -> None:
         (
             "winfix-volsnap lock taken unknown by ctl01 run 0a1b2c3d\r\n",
             "ctl01",
-            "run 0a1b2c3d of ctl01, taken at an unknown time host time",
+            "run 0a1b2c3d of ctl01, taken at an unknown time",
         ),
     ],
 )
