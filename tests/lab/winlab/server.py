@@ -75,7 +75,7 @@ class LabServer:
         while True:
             await asyncio.sleep(0.5)
             for endpoint in self.endpoints.values():
-                endpoint.host.availability()
+                endpoint.keep_time()
             self.flush_stats()
 
     def flush_stats(self) -> None:
