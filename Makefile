@@ -40,6 +40,8 @@ test: kdc venv browser lint typecheck unit lab-tests integration molecule ansibl
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 typecheck: venv
 	cd $(VENV)/collections && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \

@@ -146,6 +146,27 @@ ROWS = (
         "the second refuses before it changes anything, naming the holder and since when",
     ),
     Row(
+        "stale-lock",
+        "a lock left by a dead run (ansible-playbook killed while its installer ran, as AWX's cancel does)",
+        "later runs refuse while it is younger than `volsnap_lock_max_age_s`, naming its run and age, then break it, "
+        "saying whose it was and how old (warning, `-v`, result `lock_broken`)",
+    ),
+    Row(
+        "lock-not-created",
+        "the lock folder cannot be made for another reason (access denied)",
+        "the host fails with that reason, not as another run; nothing is changed",
+    ),
+    Row(
+        "restart-reply-lost",
+        "the connection is cut while `shutdown` answers",
+        "the restart is confirmed by the host's new boot time; the host ends `compliant`",
+    ),
+    Row(
+        "host-time-zone",
+        "a host five hours ahead of the controller; a restart delay beyond `shutdown /t`'s limit",
+        "the task starts at the host's local time, computed from the host's clock",
+    ),
+    Row(
         "secrets",
         "password, NTLM and Kerberos material at `-vvvvv`, in ansible-runner events and artifacts, in every report "
         "file",

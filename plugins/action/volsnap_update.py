@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
@@ -33,7 +34,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
     check_file_name,
     quote_path,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CleanupFailed, CommandStillRunning
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import Algorithm, parse_host_digest
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
@@ -74,6 +75,9 @@ _LEAVE_ALONE = {
 }
 
 
+_Done = tuple[Outcome, "str | None"]  # an install's or removal's outcome, and the hash that proved the package
+
+
 class ActionModule(VolsnapAction):
     _supports_check_mode = True
     argument_spec = ARGUMENT_SPEC
@@ -111,7 +115,13 @@ class ActionModule(VolsnapAction):
             result.update(outcome="skipped", msg=f"{assessment.status.value}: {_LEAVE_ALONE[assessment.status]}")
             return result
         if assessment.status is not Status.VULNERABLE or not assessment.package or not assessment.installer:
-            raise AnsibleActionFail(f"cannot decide what to install: {assessment.status.value}: {assessment.reason}")
+            # Failed, with the facts kept, so that a report can say what the host looked like.
+            result.update(
+                failed=True,
+                outcome="failed",
+                msg=f"cannot decide what to install: {assessment.status.value}: {assessment.reason}",
+            )
+            return result
         _refuse_url_without_urlcache(args, facts, host)
         expected, local = self._expected(args, assessment.package)
         result["sha256"] = expected.sha256
@@ -124,14 +134,13 @@ class ActionModule(VolsnapAction):
             )
             return result
         space = self._workspace(assessment.package, facts)
-        with (
-            self.host_lock(facts),
-            self.removed_afterwards(space.cleanup_command(), f"the work folder {space.workdir}"),
-        ):
-            self._must(f"mkdir {quote_path(space.workdir)}", "creating the work folder")
+
+        def deliver_and_install() -> tuple[Outcome, str | None]:
             host_hash = self._deliver(args, space, local, expected)
-            outcome = self._servicing(assessment, facts, space, removing=False)
-        return self._report(result, outcome, assessment.package, host_hash)
+            return self._servicing(assessment, facts, space, removing=False), host_hash
+
+        (outcome, host_hash), left = self._in_work_folder(facts, space, result, deliver_and_install)
+        return self._report(result, outcome, assessment.package, host_hash, left)
 
     def _remove(
         self, args: dict[str, Any], facts: HostFacts, assessment: Assessment, result: dict[str, Any], host: str
@@ -147,20 +156,18 @@ class ActionModule(VolsnapAction):
         if needs_package:
             _refuse_url_without_urlcache(args, facts, host)
             expected, local = self._expected(args, assessment.package)
+            result["sha256"] = expected.sha256
         if self._play_context.check_mode:
             result.update(changed=True, outcome="would_remove", msg=f"would remove KB2748349 ({assessment.installer})")
             return result
         space = self._workspace(assessment.package, facts)
-        host_hash = None
-        with (
-            self.host_lock(facts),
-            self.removed_afterwards(space.cleanup_command(), f"the work folder {space.workdir}"),
-        ):
-            self._must(f"mkdir {quote_path(space.workdir)}", "creating the work folder")
-            if needs_package:
-                host_hash = self._deliver(args, space, local, expected)
-            outcome = self._servicing(assessment, facts, space, removing=True)
-        return self._report(result, outcome, "removing KB2748349", host_hash)
+
+        def deliver_and_remove() -> tuple[Outcome, str | None]:
+            host_hash = self._deliver(args, space, local, expected) if needs_package else None
+            return self._servicing(assessment, facts, space, removing=True), host_hash
+
+        (outcome, host_hash), left = self._in_work_folder(facts, space, result, deliver_and_remove)
+        return self._report(result, outcome, "removing KB2748349", host_hash, left)
 
     def _workspace(self, package: str, facts: HostFacts) -> Workspace:
         try:
@@ -168,7 +175,38 @@ class ActionModule(VolsnapAction):
         except UnsafeArgumentError as error:
             raise AnsibleActionFail(f"{error}; nothing was sent") from None
 
-    def _report(self, result: dict[str, Any], outcome: Outcome, what: str, host_hash: str | None) -> dict[str, Any]:
+    def _in_work_folder(
+        self, facts: HostFacts, space: Workspace, result: dict[str, Any], work: Callable[[], _Done]
+    ) -> tuple[_Done, CleanupFailed | None]:
+        """Take the host lock, make the work folder, run `work`, then remove both (see _action.removed_afterwards). A
+        stale lock broken on the way is recorded in the result (`lock_broken`). When the work ended but a folder could
+        not be removed, its outcome comes back with that failure, for the task to report both."""
+        done: _Done | None = None
+        try:
+            with (
+                self.host_lock(facts) as held,
+                self.removed_afterwards(space.workdir, f"the work folder {space.workdir}"),
+            ):
+                if held.broken is not None:
+                    result["lock_broken"] = held.broken_result()
+                self._must(f"mkdir {quote_path(space.workdir)}", "creating the work folder")
+                done = work()
+        except CleanupFailed as error:
+            if done is None:
+                raise
+            return done, error
+        if done is None:  # the body either sets it or raises
+            raise AnsibleActionFail("the work in the work folder ended without an outcome")
+        return done, None
+
+    def _report(
+        self,
+        result: dict[str, Any],
+        outcome: Outcome,
+        what: str,
+        host_hash: str | None,
+        left: CleanupFailed | None,
+    ) -> dict[str, Any]:
         result.update(
             changed=outcome.changed,
             outcome=outcome.result.value,
@@ -179,6 +217,8 @@ class ActionModule(VolsnapAction):
         )
         if outcome.result in (Result.FAILED, Result.NOT_APPLICABLE):
             result.update(failed=True, msg=f"{what}: {outcome.message}")
+        if left is not None:  # the work is done, but what it made is still on the host: the task fails, saying both
+            result.update(failed=True, left_on_host=list(left.left), msg=f"{result['msg']}; but {left}")
         return result
 
     def _expected(self, args: dict[str, Any], package: str) -> tuple[Expected, str | None]:

@@ -491,15 +491,21 @@ class Connection(ConnectionBase):
             cause = error.__cause__
             if isinstance(cause, WSManFaultError) and cause.wsman_fault_code in (_QUOTA_FAULT, _SHELL_GONE):
                 raise _ShellLost() from error
+            if isinstance(error, WinrsFailure):
+                error.command_started = None  # the request may have reached the host before the failure
             raise
-        parts = list(stdin) if stdin is not None else [b""]
-        sent = 0
-        for index, piece in enumerate(parts):
-            self._send(command_id, piece, last=index == len(parts) - 1)
-            sent += len(piece)
-            if progress and piece:
-                progress(sent)
-        stdout, stderr, rc = self._gather(command_id, program)
+        try:
+            parts = list(stdin) if stdin is not None else [b""]
+            sent = 0
+            for index, piece in enumerate(parts):
+                self._send(command_id, piece, last=index == len(parts) - 1)
+                sent += len(piece)
+                if progress and piece:
+                    progress(sent)
+            stdout, stderr, rc = self._gather(command_id, program)
+        except WinrsFailure as error:
+            error.command_started = True  # the host accepted the command: it runs, whatever became of its answer
+            raise
         try:
             protocol.cleanup_command(shell_id, command_id)
         except Exception as error:  # the command finished; a failed cleanup (e.g. a restart began) is not an error

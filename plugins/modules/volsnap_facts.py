@@ -10,7 +10,8 @@ version_added: 0.1.0
 description:
   - Runs B(one) cmd.exe command on the host (one WinRM round trip) that reads the OS, service pack, architecture,
     the C(volsnap.sys) file version, pending restarts, evidence of an installed KB2748349, PowerShell presence,
-    volumes and shadow copies.
+    volumes, shadow copies, and the host's boot time and local time with its UTC offset (C(wmic os get
+    LastBootUpTime,LocalDateTime)).
   - Decides, on the controller, whether the host is C(compliant), C(vulnerable), C(reboot_pending),
     C(prerequisite_missing), C(not_applicable) or C(unknown), with a one-line reason, and which package it needs.
   - Never changes anything on the host. Needs no PowerShell; meant for the P(winfix.volsnap.winrs#connection)
@@ -89,8 +90,14 @@ ansible_facts:
       type: complex
       contains:
         facts:
-          description: What the probe read (product_name, current_version, build, csd_version, service_pack, arch,
-            volsnap_version, pending_reboot, kb_installed, volumes, shadow_copies, last_boot, problems, ...).
+          description:
+            - What the probe read; a value that could not be read is null, and C(problems) says why.
+            - C(product_name), C(current_version), C(current_major_version), C(build), C(csd_version),
+              C(service_pack), C(product_type), C(edition_id), C(installation_type), C(arch), C(volsnap_version),
+              C(powershell_version), C(wmic_available), C(kb_installed), C(pending_reboot),
+              C(pending_reboot_reasons), C(volumes), C(shadow_copies), C(system_root), C(problems).
+            - C(last_boot) and C(local_time) are wmic's CIM_DATETIME values, host-local with the UTC offset in minutes
+              (C(20121120093000.500000+060)); C(local_time) is the host's clock when the probe ran.
           type: dict
           returned: always
         assessment:
@@ -99,37 +106,74 @@ ansible_facts:
           returned: always
           contains:
             status:
-              description: One of C(compliant), C(vulnerable), C(reboot_pending), C(prerequisite_missing),
-                C(not_applicable), C(unknown).
+              description: The host's status.
               type: str
+              returned: always
+              choices: [compliant, vulnerable, reboot_pending, prerequisite_missing, not_applicable, unknown]
               sample: vulnerable
             reason:
               description: One line saying why.
               type: str
+              returned: always
               sample: volsnap.sys 6.1.7600.16385 (GDR) is below 6.1.7600.17122
             product:
               description: The canonical product (C(Windows Server 2008), C(Windows 7), ...), told by build and
-                ProductType; a name outside the article for other hosts.
+                ProductType; a name outside the article for other hosts; null when it cannot be told.
               type: str
+              returned: always
               sample: Windows Server 2008 R2
+            family:
+              description: The package family (C(2003), C(vista_2008), C(7_2008r2)); null outside the article.
+              type: str
+              returned: always
             edition:
               description: The host's own naming, ProductName (EditionID, InstallationType); shown, never decisive.
               type: str
+              returned: always
               sample: Hyper-V Server 2008 R2 (ServerHyperCore, Server Core)
+            service_pack:
+              description: The service pack number (0 on RTM); null when it could not be read.
+              type: int
+              returned: always
+            arch:
+              description: C(x86), C(AMD64) or C(IA64); null when it could not be read.
+              type: str
+              returned: always
+            installed_version:
+              description: The C(volsnap.sys) file version; null when it could not be read.
+              type: str
+              returned: always
+              sample: 6.1.7600.16385
             branch:
               description: The servicing line of the installed C(volsnap.sys) (C(GDR), C(LDR), C(SP1), C(6003),
-                C(single), C(pre-SP2), or a label from C(volsnap_catalog_overrides)).
+                C(single), C(pre-SP2), or a label from C(volsnap_catalog_overrides)); null when no rule applies.
               type: str
+              returned: always
               sample: GDR
             required_version:
-              description: The first fixed version on that line, when the line has a threshold.
+              description: The first fixed version on that line; null when the line has no threshold.
               type: str
+              returned: always
               sample: 6.1.7600.17122
             package:
-              description: The update package file name the host needs, if any.
+              description: The update package file name the host needs; null when it needs none or none is known.
               type: str
+              returned: always
               sample: Windows6.1-KB2748349-x64.msu
+            installer:
+              description: C(update_exe), C(pkgmgr) or C(dism); null when there is no package.
+              type: str
+              returned: always
+            restart_required_after_install:
+              description: Whether installing the package needs a restart to finish.
+              type: bool
+              returned: always
+            reboot_pending:
+              description: Whether the host reports a pending restart.
+              type: bool
+              returned: always
             exposure:
               description: Volumes whose size is a multiple of 8 GiB, shadow copies present, and a risk note.
               type: dict
+              returned: always
 """

@@ -22,9 +22,14 @@ description:
     Updates key, pending-restart markers), never from the installer's exit code alone; the exit code is returned
     verbatim and the message gives its documented meaning, if it has one.
   - Compliant, C(reboot_pending), C(not_applicable) and C(prerequisite_missing) hosts are left alone (not changed);
-    an C(unknown) host fails with the reason.
-  - Takes a lock on the host (a folder under C(%SystemRoot%\Temp)) so two runs cannot install at once, and removes its
-    work folder on every path.
+    an C(unknown) host fails with the reason, and nothing is sent to it after the probe.
+  - Takes a lock on the host (the folder C(%SystemRoot%\Temp\winfix-volsnap.lock), made with C(mkdir), which is
+    atomic) so two runs cannot install at once. Its owner file records the run and the host's own time when it was
+    taken. A lock older than C(volsnap_lock_max_age_s) by the host's clock is broken (the run that took it is dead),
+    with a warning and O(ignore:lock_broken) in the result; a younger one makes the task fail, naming its run and age.
+  - The lock and the work folder are removed when the task ends, whatever the outcome, and the removal is checked;
+    what is still there is named and fails the task. The one exception is an installer still running at
+    C(ansible_winrs_command_timeout), for which both are left in place, and named.
 options:
   state:
     description:
@@ -81,6 +86,10 @@ attributes:
 notes:
   - A restart is required after the update; this module only reports it (O(ignore:restart_required)). Use
     M(winfix.volsnap.volsnap_restart).
+  - The host variable C(volsnap_lock_max_age_s) (seconds; default 21600, six hours; C(0) never breaks a lock) sets
+    how old a lock must be to be broken. Set it above the longest run you expect (transfer plus installer); it is read
+    from the host's variables, templated only when set, and a value that is not a whole number of seconds fails the
+    task before anything is sent.
   - The host variable C(volsnap_catalog_overrides) (version rules added or replaced, see
     M(winfix.volsnap.volsnap_facts)) is read from the host's variables and validated before anything is sent; a bad
     entry fails the task naming the host and the entry.
@@ -105,24 +114,37 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-outcome:
-  description: C(installed), C(removed), C(already_installed), C(not_applicable), C(failed), C(skipped),
-    C(would_install) or C(would_remove).
+status:
+  description: The host's status when the task probed it (before any change).
   returned: always
   type: str
+  choices: [compliant, vulnerable, reboot_pending, prerequisite_missing, not_applicable, unknown]
+  sample: vulnerable
+outcome:
+  description: What the task did. C(failed) is an installer that failed, or a host the task could not decide for
+    (status C(unknown)); C(skipped) a host left alone; C(would_install) and C(would_remove) are check mode.
+  returned: always
+  type: str
+  choices: [installed, removed, already_installed, not_applicable, failed, skipped, would_install, would_remove]
   sample: installed
+msg:
+  description: One line saying what happened, or why it failed.
+  returned: always
+  type: str
+  sample: installed; a restart is required (dism exit 3010)
 restart_required:
   description: Whether the host must restart to finish.
   returned: always
   type: bool
 package:
-  description: The package file name.
+  description: The package file name the assessment names; null when it names none (for example a compliant or
+    unknown host).
   returned: always
   type: str
   sample: Windows6.1-KB2748349-x64.msu
 sha256:
   description: The SHA-256 the package was checked against.
-  returned: when a package was selected
+  returned: when a package's hash was checked (installing, or removing with dism or pkgmgr)
   type: str
 exit_code:
   description: The installer's exit code, verbatim (the message gives its documented meaning, if it has one).
@@ -136,4 +158,92 @@ host_hash:
   returned: when an installer ran
   type: str
   sample: sha1
+lock_broken:
+  description: The stale lock this task broke to take its own.
+  returned: when a stale lock was broken
+  type: dict
+  contains:
+    path:
+      description: The lock folder.
+      type: str
+      returned: always
+    owner:
+      description: Its owner file's first line, as read.
+      type: str
+      returned: always
+    controller:
+      description: The controller that took it.
+      type: str
+      returned: always
+    run:
+      description: The run that took it.
+      type: str
+      returned: always
+    taken:
+      description: When it was taken, host-local (ISO 8601).
+      type: str
+      returned: always
+    age_s:
+      description: Its age in seconds, by the host's clock.
+      type: int
+      returned: always
+    max_age_s:
+      description: The C(volsnap_lock_max_age_s) it was older than.
+      type: int
+      returned: always
+    msg:
+      description: One line for a report.
+      type: str
+      returned: always
+      sample: "broke the stale lock C:\\Windows\\Temp\\winfix-volsnap.lock of run 0badc0de of awx-ee-7f9c, taken
+        2026-03-07 02:00:00 (UTC+01:00) host time: 7 h 02 min old, above volsnap_lock_max_age_s (21600 s)"
+lock_holder:
+  description: The run that holds the lock, when the task refused to take it (the task failed).
+  returned: when another run holds the lock
+  type: dict
+  contains:
+    path:
+      description: The lock folder.
+      type: str
+      returned: always
+    owner:
+      description: Its owner file's first line, as read (empty when it has none).
+      type: str
+      returned: always
+    controller:
+      description: The controller that took it; null when the owner file does not say.
+      type: str
+      returned: always
+    run:
+      description: The run that took it; null when the owner file does not say.
+      type: str
+      returned: always
+    taken:
+      description: When it was taken, host-local (ISO 8601); null when unknown.
+      type: str
+      returned: always
+    age_s:
+      description: Its age in seconds by the host's clock; null when unknown.
+      type: int
+      returned: always
+    host_time:
+      description: The host's local time when this task looked (ISO 8601); null when unknown.
+      type: str
+      returned: always
+left_on_host:
+  description: What the task could not remove from the host after its work (the task failed).
+  returned: when the work folder or the lock could not be removed
+  type: list
+  elements: str
+  sample: ["the work folder C:\\Windows\\Temp\\winfix-volsnap-0a1b2c3d"]
+ansible_facts:
+  description: Facts under the key C(volsnap), from the probe that opened the task (M(winfix.volsnap.volsnap_facts)).
+  returned: always
+  type: complex
+  contains:
+    volsnap:
+      description: C(facts) (what the probe read) and C(assessment) (the decision), as M(winfix.volsnap.volsnap_facts)
+        returns them.
+      returned: always
+      type: dict
 """

@@ -55,10 +55,25 @@ status:
   description: The host's status after the probe.
   returned: always
   type: str
+  choices: [compliant, vulnerable, reboot_pending, prerequisite_missing, not_applicable, unknown]
   sample: compliant
 reason:
   description: Why, in one line.
   returned: always
   type: str
   sample: volsnap.sys 6.1.7600.17122 (GDR) is at or above 6.1.7600.17122
+msg:
+  description: The status and the reason; the task fails unless the status is C(compliant) or in O(allow).
+  returned: always
+  type: str
+ansible_facts:
+  description: Facts under the key C(volsnap), from the probe that opened the task (M(winfix.volsnap.volsnap_facts)).
+  returned: always
+  type: complex
+  contains:
+    volsnap:
+      description: C(facts) (what the probe read) and C(assessment) (the decision), as M(winfix.volsnap.volsnap_facts)
+        returns them.
+      returned: always
+      type: dict
 """

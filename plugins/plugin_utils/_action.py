@@ -7,7 +7,7 @@ decision stays in the pure modules it calls.
 
 from __future__ import annotations
 
-import datetime as dt
+import secrets
 import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,24 +17,46 @@ from typing import Any, ClassVar
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, assess
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._catalog import CatalogOverrides
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import quote_path
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import (
+    CleanupFailed,
     CommandStillRunning,
     LeftOnHost,
     left_on_host,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_time import HostTime, host_now
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._lock import (
+    DEFAULT_MAX_AGE_S,
+    MAX_AGE_VAR,
+    Acquired,
+    HeldLock,
+    LockOwner,
+    LockSettingError,
+    acquire_command,
+    break_and_acquire_command,
+    is_stale,
+    lock_age_s,
+    lock_path,
+    max_age_from,
+    owner_line,
+    parse_acquire,
+    parse_owner,
+    refusal,
+)
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._overrides import (
     CATALOG_OVERRIDES_VAR,
     CatalogOverrideError,
     parse_catalog_overrides,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import parse_probe, probe_command
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._removal import Removal, parse_removal, removal_command
 
-LOCK_NAME = "winfix-volsnap.lock"
+display = Display()
+
 PACKAGE_NAMES_VAR = "volsnap_package_names"  # the default of every action's package_names
 DEFAULT_ROOT = "C:\\Windows"
 
@@ -52,16 +74,23 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
     TRANSFERS_FILES = False
     argument_spec: ClassVar[Mapping[str, Any]] = MappingProxyType({})  # each action sets its own
     catalog_overrides: CatalogOverrides = MappingProxyType({})
+    takes_lock: ClassVar[bool] = False  # actions that change the host read volsnap_lock_max_age_s
+    lock_max_age_s: int = DEFAULT_MAX_AGE_S
+    host_name: str = "this host"
 
     def start(
         self, tmp: Any, task_vars: dict[str, Any] | None
     ) -> tuple[dict[str, Any], dict[str, Any], HostFacts, Assessment]:
         """The opening every action shares: Ansible's bookkeeping, the validated arguments, one probe."""
         result: dict[str, Any] = super().run(tmp, task_vars)
-        self._package_names_from_vars(task_vars or {})
+        variables = task_vars or {}
+        self.host_name = str(variables.get("inventory_hostname", "this host"))
+        self._package_names_from_vars(variables)
         args: dict[str, Any] = self.validate_argument_spec(argument_spec=dict(self.argument_spec))[1]
         self.check_arguments(args)
-        self.catalog_overrides = self._catalog_overrides_from_vars(task_vars or {})
+        self.catalog_overrides = self._catalog_overrides_from_vars(variables)
+        if self.takes_lock:
+            self.lock_max_age_s = self._lock_max_age_from_vars(variables)
         facts, assessment = self.probe(args.get("package_names"))
         return result, args, facts, assessment
 
@@ -82,8 +111,18 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         try:
             return parse_catalog_overrides(self._templar.template(raw))
         except CatalogOverrideError as error:
-            host = task_vars.get("inventory_hostname", "this host")
-            raise AnsibleActionFail(f"{host}: {error}; nothing was sent") from None
+            raise AnsibleActionFail(f"{self.host_name}: {error}; nothing was sent") from None
+
+    def _lock_max_age_from_vars(self, task_vars: Mapping[str, Any]) -> int:
+        """The host variable volsnap_lock_max_age_s (templated only when set, as above), checked before anything is
+        sent."""
+        raw = task_vars.get(MAX_AGE_VAR)
+        if raw is None:
+            return DEFAULT_MAX_AGE_S
+        try:
+            return max_age_from(self._templar.template(raw))
+        except LockSettingError as error:
+            raise AnsibleActionFail(f"{self.host_name}: {error}; nothing was sent") from None
 
     def check_arguments(self, args: dict[str, Any]) -> None:
         """Refuse values that cannot reach cmd.exe safely, before anything is sent to the host (per action)."""
@@ -93,7 +132,7 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         return CmdResult(rc, _text(stdout), _text(stderr))
 
     def probe(self, package_names: Mapping[str, str] | None = None) -> tuple[HostFacts, Assessment]:
-        """ONE command, one round trip: everything the assessment needs."""
+        """ONE command, one round trip: everything the assessment needs, and the host's clock."""
         result = self.cmd(probe_command())
         facts = parse_probe(result.stdout)
         return facts, assess(facts, package_names, self.catalog_overrides)
@@ -102,58 +141,103 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         return (facts.system_root or DEFAULT_ROOT) + "\\Temp"
 
     @contextmanager
-    def removed_afterwards(self, command: str, what: str) -> Iterator[None]:
-        """Run the body, then `command` (which removes `what`) on every path, over a new connection when the body's
-        was cut. If the host stays out of reach, the error says what was left on it. Not when a command of the body
-        ran past command_timeout: it may still be running and using `what`, so `what` stays, and the error says so."""
+    def removed_afterwards(self, path: str, what: str) -> Iterator[None]:
+        """Run the body, then remove the folder `path` (`what` names it) on every path, over a new connection when the
+        body's was cut, and check that it is gone: what is left is named, never reported as removed. If the host stays
+        out of reach, the error says what was left on it. Not when a command of the body ran past command_timeout: it
+        may still be running and using `path`, so `path` stays, and the error says so."""
         try:
             yield
         except (CommandStillRunning, LeftOnHost) as error:
             raise left_on_host(error, what) from error
         except BaseException as error:
-            if not self._run_cleanup(command):
+            removal, stderr = self._remove_folder(path)
+            if removal is None:
                 raise AnsibleConnectionFailure(f"{error}; the host is out of reach, so {what} is left on it") from error
+            if removal.gone is not True:
+                left = (*getattr(error, "left", ()), what)
+                raise CleanupFailed(f"{error}; and {_not_removed(what, removal, stderr)}", left) from error
             raise
-        if not self._run_cleanup(command):
+        removal, stderr = self._remove_folder(path)
+        if removal is None:
             raise AnsibleConnectionFailure(f"the host went out of reach before {what} could be removed")
+        if removal.gone is not True:
+            raise CleanupFailed(_not_removed(what, removal, stderr), (what,))
 
-    def _run_cleanup(self, command: str) -> bool:
+    def _remove_folder(self, path: str) -> tuple[Removal | None, str]:
+        """The removal and its stderr; (None, "") when the host cannot be reached, after one new connection."""
         for _attempt in range(2):
             try:
-                self.cmd(command)
-                return True
+                done = self.cmd(removal_command(path))
+                return parse_removal(done.stdout), done.stderr.strip()
             except AnsibleConnectionFailure:
                 self._connection.close()  # the next command connects and authenticates afresh
-        return False
+        return None, ""
 
     @contextmanager
-    def host_lock(self, facts: HostFacts) -> Iterator[str]:
+    def host_lock(self, facts: HostFacts) -> Iterator[HeldLock]:
         """Hold the host's lock for the body; it is released on every path (see removed_afterwards)."""
-        lock = self.acquire_lock(facts)
-        with self.removed_afterwards(f"rmdir /s /q {quote_path(lock)}", f"the lock {lock}"):
-            yield lock
+        held = self.acquire_lock(facts)
+        with self.removed_afterwards(held.path, f"the lock {held.path}"):
+            yield held
 
-    def acquire_lock(self, facts: HostFacts) -> str:
-        """mkdir is atomic on Windows: the second of two concurrent runs fails here and changes nothing."""
-        lock = f"{self.temp_root(facts)}\\{LOCK_NAME}"
-        owner = f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%SZ} {socket.gethostname()}"
-        owner_file = quote_path(lock + "\\owner.txt")
-        made = self.cmd(f"mkdir {quote_path(lock)} 2>nul && echo {_plain(owner)}> {owner_file}")
-        if made.rc != 0:
-            holder = self.cmd(f"type {owner_file} 2>nul").stdout.strip() or "unknown"
+    def acquire_lock(self, facts: HostFacts) -> HeldLock:
+        """mkdir is atomic on Windows: the second of two concurrent runs fails here and changes nothing. A lock older
+        than volsnap_lock_max_age_s by the host's clock (its run was killed, or its controller died) is broken."""
+        lock = lock_path(self.temp_root(facts))
+        now = host_now(facts)  # read by this task's probe, a moment ago
+        owner = owner_line(now, socket.gethostname(), secrets.token_hex(4))
+        got = self._try_lock(acquire_command(lock, owner), lock)
+        if got.outcome == "taken":
+            return HeldLock(lock, max_age_s=self.lock_max_age_s)
+        held_by = got.owner or parse_owner("")
+        age = lock_age_s(held_by, now)
+        if not is_stale(age, self.lock_max_age_s):
+            raise _refusal(lock, held_by, age, self.lock_max_age_s, now)
+        held = HeldLock(lock, held_by, age, self.lock_max_age_s)
+        display.v(f"{self.host_name}: {held.broken_message()}", host=self.host_name)
+        again = self._try_lock(break_and_acquire_command(lock, held_by, owner), lock)
+        if again.outcome != "taken":  # another run broke it first and holds it now
+            newer = again.owner or parse_owner("")
+            raise _refusal(lock, newer, lock_age_s(newer, now), self.lock_max_age_s, now)
+        display.warning(f"{self.host_name}: {held.broken_message()}")
+        return held
+
+    def _try_lock(self, command: str, lock: str) -> Acquired:
+        """Run a lock line; `taken` and `held` come back, every other outcome fails the task with its reason."""
+        done = self.cmd(command)
+        got = parse_acquire(done.stdout)
+        reason = done.stderr.strip() or f"exit code {done.rc}"
+        if got.outcome == "failed":
+            raise AnsibleActionFail(f"cannot create the lock {lock}: {reason}; nothing was changed")
+        if got.outcome == "unwritten":
             raise AnsibleActionFail(
-                f"another winfix.volsnap run holds the lock on this host ({lock}, taken {holder}); "
-                f"wait for it to finish, or remove that folder if that run is dead"
+                f"made the lock {lock} but could not write its owner file: {reason}; the lock was removed again and "
+                "nothing was changed"
             )
-        return lock
+        if got.outcome == "unknown":
+            raise AnsibleActionFail(
+                f"the lock command printed no outcome (exit code {done.rc}, output {done.stdout.strip()[:200]!r}, "
+                f"{reason}), so whether {lock} was created cannot be told; check the host before running again"
+            )
+        return got
+
+
+def _refusal(lock: str, owner: LockOwner, age: float | None, max_age_s: int, now: HostTime | None) -> AnsibleActionFail:
+    message, holder = refusal(lock, owner, age, max_age_s, now)
+    return AnsibleActionFail(message, result={"lock_holder": holder})
+
+
+def _not_removed(what: str, removal: Removal, stderr: str) -> str:
+    if removal.gone is None:
+        detail = f": {stderr}" if stderr else ""
+        return f"whether {what} was removed cannot be told (its removal printed no outcome{detail})"
+    still = ", ".join(removal.left) if removal.left else "the empty folder"
+    return f"{what} could not be removed ({stderr or 'rmdir said nothing'}); left on the host: {still}"
 
 
 def _text(data: bytes | str) -> str:
     return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-
-
-def _plain(text: str) -> str:
-    return "".join(c for c in text if c.isalnum() or c in " :-._")
 
 
 def facts_result(facts: HostFacts, assessment: Assessment) -> dict[str, Any]:

@@ -15,6 +15,10 @@ class WinrsFailure(AnsibleConnectionFailure):  # type: ignore[misc]
     must not append the underlying library's message (it keeps it as __cause__ for tracebacks and for the code)."""
 
     _include_cause_message = False
+    # Whether the host got the command: False (the failure came before it was sent: connecting, opening the shell),
+    # None (while it was being sent: it may have started), True (it had started: sending input or reading its output).
+    # A restart whose answer is lost after it was sent has probably begun (volsnap_restart confirms by boot time).
+    command_started: bool | None = False
 
 
 class CommandStillRunning(WinrsFailure):
@@ -37,9 +41,9 @@ class LeftOnHost(AnsibleActionFail):  # type: ignore[misc]
         self.left = left
         super().__init__(
             f"{cause}; left in place because the command may still be running: {' and '.join(left)}. "
-            "The installer may still be running on the host; a later run will find the lock and refuse until it is "
-            "removed. Once the installer has ended (see its log on the host), remove the lock folder and run again "
-            "(README: long-running commands)"
+            "The installer may still be running on the host; a later run will find the lock and refuse while it is "
+            "younger than volsnap_lock_max_age_s (6 hours unless set), then break it. Once the installer has ended "
+            "(see its log on the host), you may remove the lock folder and run again (README: operations)"
         )
 
     def leaving(self, what: str) -> LeftOnHost:
@@ -51,3 +55,14 @@ def left_on_host(error: CommandStillRunning | LeftOnHost, what: str) -> LeftOnHo
     if isinstance(error, LeftOnHost):
         return error.leaving(what)
     return LeftOnHost(str(error.message), (what,))
+
+
+class CleanupFailed(AnsibleActionFail):  # type: ignore[misc]
+    """A folder the task made on the host (work folder, lock) is still there after its removal: named, with what it
+    still holds. Never reported as success."""
+
+    _include_cause_message = False  # the cause's message is part of this one
+
+    def __init__(self, message: str, left: tuple[str, ...]) -> None:
+        self.left = left
+        super().__init__(message)

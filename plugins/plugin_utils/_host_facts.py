@@ -37,6 +37,7 @@ class HostFacts:
     shadow_copies: int | None = None
     system_root: str | None = None  # C:\Windows (C:\WINDOWS on 2003)
     last_boot: str | None = None  # raw wmic LastBootUpTime, e.g. 20121120093000.500000+060
+    local_time: str | None = None  # raw wmic LocalDateTime when probed: the host's clock and UTC offset (_host_time)
     problems: tuple[str, ...] = ()  # what could not be read, and why
 
     def to_dict(self) -> dict[str, Any]:

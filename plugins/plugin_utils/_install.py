@@ -39,9 +39,6 @@ class Workspace:
     sandbox: str  # pkgmgr's sandbox: created empty, for this package only
     log_path: str  # update.exe's log
 
-    def cleanup_command(self) -> str:
-        return f"rmdir /s /q {quote_path(self.workdir)}"
-
     def expand_command(self, installer: str) -> str:
         """Expand the .msu and print its .xml, in one round trip: the .xml names the cabinet to install. pkgmgr also
         gets its sandbox here, new and empty, so that its own line is the installer alone (its exit code)."""

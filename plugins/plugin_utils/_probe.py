@@ -62,7 +62,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("powershell3", query_command(r"HKLM\SOFTWARE\Microsoft\PowerShell\3\PowerShellEngine", "PowerShellVersion")),
     ("volumes", "wmic volume get Capacity,DriveLetter,FileSystem /value < nul"),
     ("shadows", LIST_SHADOWS_COMMAND),
-    ("boot", "wmic os get LastBootUpTime /value < nul"),
+    ("boot", "wmic os get LastBootUpTime,LocalDateTime /value < nul"),  # the host's clock, for every time sent to it
 )
 _WMIC_SECTIONS = ("volsnap", "volumes", "boot")
 
@@ -166,6 +166,7 @@ class _Reader:
             shadow_copies=self._shadow_copies(),
             system_root=os_text("SystemRoot"),
             last_boot=self._wmic_field("boot", "LastBootUpTime"),
+            local_time=self._wmic_field("boot", "LocalDateTime"),
             problems=tuple(self.problems),
         )
 

@@ -1,7 +1,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`reg query` output → keys and values, for both reg.exe formats.
 
-Formats (tests/lab/FIDELITY.md, reg rows; Microsoft's "reg query" reference): Vista and later print a blank line,
+Formats (tests/lab/FIDELITY.md, reg rows; Microsoft's reg query reference,
+learn.microsoft.com/windows-server/administration/windows-commands/reg-query): Vista and later print a blank line,
 the key path, then values indented 4 spaces with fields separated by 4 spaces
 (`    ProductName    REG_SZ    Windows 7 Professional`). XP/2003 reg.exe prints `! REG.EXE VERSION 3.0` and a blank
 line first, and may separate fields with tabs. Errors are localised and go to stderr: success is judged by the exit

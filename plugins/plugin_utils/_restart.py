@@ -1,6 +1,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The restart plan (tests/lab/FIDELITY.md, shutdown and schtasks rows): shutdown with reason p:2:17, or a scheduled
-task as SYSTEM."""
+"""The restart plan: shutdown with reason p:2:17, or a scheduled task as SYSTEM.
+
+Sources (tests/lab/FIDELITY.md, shutdown and schtasks rows; README, "Operations"): Microsoft's shutdown command reference
+(learn.microsoft.com/windows-server/administration/windows-commands/shutdown) and the 2003-era help (ss64.com/nt/
+shutdown.html): /t is 0-600 s before Windows 7, up to 315360000 s from Windows 7, the comment 127 or 512 characters;
+p:2:17 is "Operating System: Hot fix (Planned)". Task Scheduler 1.0 (2003) takes /st and /sd in the locale's format;
+2.0 (Vista and later) an XML definition whose StartBoundary without an offset is the host's local time
+(learn.microsoft.com/windows/win32/api/taskschd/nf-taskschd-itrigger-put_startboundary).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +20,14 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import Uns
 
 REASON = "p:2:17"  # Operating System: Hot fix (Planned)
 ALREADY_SCHEDULED = 1190
+IN_PROGRESS = 1115
 NOTHING_TO_ABORT = 1116
-RESTART_COMMAND = f"shutdown.exe /r /t 0 /d {REASON}"
+# The shortest /t sent over WinRM: the answer of `shutdown /t 0` can be cut by the restart it starts. ansible.windows'
+# win_reboot waits 2 s the same way (pre_reboot_delay, default 2).
+REPLY_GRACE_S = 2
+# /f: applications are closed without asking. Microsoft documents it as implied by /t > 0 (Windows 7 and later);
+# for 2003, Vista and 2008 it is not written down, so it is always passed.
+RESTART_COMMAND = f"shutdown.exe /r /f /t 0 /d {REASON}"
 _COMMENT_OK = re.compile(r"^[A-Za-z0-9 .,:;()_/+-]*$")
 
 
@@ -44,10 +57,11 @@ def check_comment(comment: str, limit: int = 512) -> str:
 
 
 def shutdown_command(delay_s: int, comment: str, build: int) -> str:
+    """A restart in `delay_s` seconds, never sooner than REPLY_GRACE_S (the answer must get out first)."""
     if not 0 <= delay_s <= max_delay(build):
         raise UnsafeArgumentError(f"restart delay {delay_s} s is outside 0-{max_delay(build)} s for this Windows")
     check_comment(comment, max_comment(build))
-    return f'shutdown /r /t {delay_s} /d {REASON} /c "{comment}"'
+    return f'shutdown /r /f /t {max(delay_s, REPLY_GRACE_S)} /d {REASON} /c "{comment}"'
 
 
 def uses_task_scheduler_1(build: int) -> bool:
@@ -84,7 +98,7 @@ def task_xml_v2(when: dt.datetime, description: str) -> str:
   </Principals>
   <Settings><StartWhenAvailable>true</StartWhenAvailable><Enabled>true</Enabled></Settings>
   <Actions Context="Author">
-    <Exec><Command>shutdown.exe</Command><Arguments>/r /t 0 /d {REASON}</Arguments></Exec>
+    <Exec><Command>shutdown.exe</Command><Arguments>/r /f /t 0 /d {REASON}</Arguments></Exec>
   </Actions>
 </Task>
 """
@@ -93,18 +107,3 @@ def task_xml_v2(when: dt.datetime, description: str) -> str:
 def task_create_v2(name: str, xml_path_quoted: str) -> str:
     check_name(name, "task name")
     return f'schtasks /create /tn "{name}" /xml {xml_path_quoted} /f'
-
-
-def parse_wmic_datetime(text: str | None) -> dt.datetime | None:
-    """wmic's CIM_DATETIME "20121120093000.500000+060" → a naive datetime (host local time)."""
-    if not text:
-        return None
-    try:
-        return dt.datetime.strptime(text.strip()[:14], "%Y%m%d%H%M%S")
-    except ValueError:
-        return None
-
-
-def came_back(boot_before: str | None, boot_now: str | None) -> bool:
-    """The host restarted: it answers and reports a different boot time."""
-    return boot_now is not None and boot_now != boot_before

@@ -1,9 +1,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`wmic … /value` output → records.
 
-Format (tests/lab/FIDELITY.md, wmic rows; Microsoft's WMIC reference): `Key=Value` lines ending in "\\r\\r\\n",
-instances separated by blank lines, values space-padded; UTF-16LE when redirected to a file; "No Instance(s)
-Available." when empty. Always run with `< nul`: wmic waits for input otherwise.
+Format (tests/lab/FIDELITY.md, wmic rows; Microsoft's WMIC reference; ss64.com/nt/wmic.html): `Key=Value` lines
+ending in "\\r\\r\\n", instances separated by blank lines, values space-padded; UTF-16LE when redirected to a file (The
+Wiert Corner, "Coping with UTF-16 / UCS-2 little endian in Batch files: numbers from WMIC", wiert.me 2016); "No
+Instance(s) Available." when empty. Always run with `< nul`: wmic waits for input otherwise.
 """
 
 from __future__ import annotations

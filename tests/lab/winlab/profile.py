@@ -26,6 +26,7 @@ FAULT_NAMES = (
     "restart_takes_s",
     "garbled_output",
     "command_takes_s",
+    "access_denied",
 )
 
 
@@ -67,6 +68,7 @@ class HostProfile:
     tls: bool = False  # HTTPS with a certificate from the lab's own CA (<state>/ca.pem)
     port: int | None = None  # None: a free port is chosen when the lab starts
     max_envelope_kb: int = 150  # WinRM MaxEnvelopeSizekb: larger requests are refused with HTTP 413
+    utc_offset_minutes: int = 0  # the host's time zone: its local time is the lab clock (UTC) plus this
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ def _validate(p: HostProfile) -> None:
         (p.locale in LOCALES, f"locale must be one of {LOCALES}"),
         (isinstance(p.max_envelope_kb, int) and p.max_envelope_kb >= 32, "max_envelope_kb must be 32 or more"),
         (_is_takes_s(p.faults.get("command_takes_s")), "command_takes_s must map command-line parts to seconds"),
+        (
+            isinstance(p.utc_offset_minutes, int) and -720 <= p.utc_offset_minutes <= 840,
+            "utc_offset_minutes must be whole minutes from -720 (UTC-12:00) to 840 (UTC+14:00)",
+        ),
+        (_is_paths(p.faults.get("access_denied")), "access_denied must be a list of absolute Windows paths"),
     ]
     for ok, message in checks:
         if not ok:
@@ -122,6 +129,13 @@ def _is_takes_s(value: Any) -> bool:
     return isinstance(value, dict) and all(
         isinstance(k, str) and k and isinstance(v, int | float) and v >= 0 for k, v in value.items()
     )
+
+
+def _is_paths(value: Any) -> bool:
+    """Fault access_denied: ["C:\\Windows\\Temp\\winfix-volsnap.lock", ...] (each path and what lies below it)."""
+    if value is None:
+        return True
+    return isinstance(value, list) and all(isinstance(v, str) and len(v) > 2 and v[1] == ":" for v in value)
 
 
 def load_config(data: dict[str, Any]) -> LabConfig:

@@ -95,7 +95,7 @@ class LabServer:
             host = create_host(profile, self.state_dir, clock=self.clock)
             self.endpoints[port] = Endpoint(host, profile, port, self.state_dir)
             await web.SockSite(self._runner, sock, ssl_context=tls if profile.tls else None).start()
-        self._stats_task = asyncio.create_task(self._keep_stats())
+        self._stats_task = asyncio.create_task(self._keep_time_and_stats())
 
     async def _route(self, request: web.Request) -> web.StreamResponse:
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
@@ -104,9 +104,13 @@ class LabServer:
             return web.Response(status=404)
         return await endpoint.handle(request)
 
-    async def _keep_stats(self) -> None:
+    async def _keep_time_and_stats(self) -> None:
+        """Twice a second: bring every host up to the lab clock (scheduled tasks and restarts happen on time, as on
+        Windows, without waiting for a request; a tick is a few comparisons per host), then write the counters."""
         while True:
             await asyncio.sleep(0.5)
+            for endpoint in self.endpoints.values():
+                endpoint.keep_time()
             self.flush_stats()
 
     def flush_stats(self) -> None:

@@ -1,5 +1,5 @@
 """cmd.exe built-in commands (not echo/if, which the interpreter handles): ver, set, exit, type, del, move, copy,
-mkdir, rmdir, cd, dir, start, rem, cls, hostname-free. Output texts follow cmd.exe on the host's locale."""
+mkdir, rmdir, cd, dir, start, date, time, rem, cls, hostname-free. Output texts follow cmd.exe on the host's locale."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from winlab.host.cmdparse import Simple
-from winlab.host.filesystem import DiskFullError, FileEntry
+from winlab.host.filesystem import AccessDeniedError, DiskFullError, FileEntry
+from winlab.host.machine import Machine
 from winlab.host.tools import ExitRequest
 
 if TYPE_CHECKING:
@@ -34,6 +35,12 @@ def _say(sh: Interpreter, streams: Streams, text: str) -> None:
 
 def _fail(sh: Interpreter, streams: Streams, english: str, german: str) -> None:
     streams.err += sh.encode((german if sh.machine.german else english) + "\r\n")
+
+
+def access_denied(sh: Interpreter, streams: Streams) -> None:
+    """ERROR_ACCESS_DENIED's system message, as cmd prints it (learn.microsoft.com/windows/win32/debug/
+    system-error-codes--0-499-: "ERROR_ACCESS_DENIED 5 (0x5) Access is denied.")."""
+    _fail(sh, streams, "Access is denied.", "Zugriff verweigert")
 
 
 def _file_not_found(sh: Interpreter, streams: Streams) -> None:
@@ -136,7 +143,12 @@ def _type_matches(sh: Interpreter, pattern: str, streams: Streams) -> int:
 def _del(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
     for target in (a for a in argv if not a.startswith("/")):
         path = sh.resolve_path(target)
-        if not sh.machine.files.delete(path):
+        try:
+            deleted = sh.machine.files.delete(path)
+        except AccessDeniedError:
+            access_denied(sh, streams)
+            continue
+        if not deleted:
             _fail(sh, streams, f"Could Not Find {path}", f"{path} konnte nicht gefunden werden.")
     return 0  # del keeps errorlevel 0 when a file is missing, as cmd does
 
@@ -146,7 +158,11 @@ def _move(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> i
     found = _source_and_target(sh, argv, streams)
     if found is None:
         return 1
-    sh.machine.files.move(found[0].path, found[1])
+    try:
+        sh.machine.files.move(found[0].path, found[1])
+    except AccessDeniedError:
+        access_denied(sh, streams)
+        return 1
     _say(sh, streams, "        1 file(s) moved." if not sh.machine.german else "        1 Datei(en) verschoben.")
     return 0
 
@@ -161,6 +177,9 @@ def _copy(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> i
         target = ntpath.join(target, ntpath.basename(entry.path))
     try:
         sh.machine.files.write(target, entry.data, entry.version)
+    except AccessDeniedError:
+        access_denied(sh, streams)
+        return 1
     except DiskFullError:
         _fail(
             sh,
@@ -184,14 +203,23 @@ def _mkdir(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> 
             f'Ein Unterverzeichnis oder eine Datei mit dem Namen "{argv[0] if argv else ""}" existiert bereits.',
         )
         return 1
-    sh.machine.files.mkdir(path)
+    try:
+        sh.machine.files.mkdir(path)
+    except AccessDeniedError:
+        access_denied(sh, streams)
+        return 1
     return 0
 
 
 @builtin("rmdir", "rd")
 def _rmdir(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
     paths = [a for a in argv if not a.startswith("/")]
-    if not paths or not sh.machine.files.rmtree(sh.resolve_path(paths[0])):
+    try:
+        removed = bool(paths) and sh.machine.files.rmtree(sh.resolve_path(paths[0]))
+    except AccessDeniedError:
+        access_denied(sh, streams)
+        return 5
+    if not removed:
         _file_not_found(sh, streams)
         return 2
     return 0
@@ -241,6 +269,55 @@ def _start(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> 
         return 0
     inner = Simple(words, node.raw_args.split(words[0], 1)[1] if words[0] in node.raw_args else "", [])
     return sh.run(inner, streams)
+
+
+# `date /t`, `time /t`, %DATE% and %TIME% show the host's local time (Machine.local_now) in the locale's formats.
+# `set /?`: "%DATE% - expands to current date using same format as DATE command. %TIME% - expands to current time using
+# same format as TIME command", and a variable the user set takes precedence. The formats are those published output
+# shows (ss64.com/nt/date.html, ss64.com/nt/time.html; cosmiclearn.com/os/cmd_date.php "Thu 03/26/2026"): en-US
+# "Sat 03/07/2026", "11:30 PM" and " 9:05:03.12" (a space before a one-digit hour); de-DE "07.03.2026", "23:30" and
+# "23:30:05,12". The collection never reads them (it reads wmic's LocalDateTime): tests/lab/FIDELITY.md.
+def date_text(machine: Machine) -> str:
+    now = machine.local_now()
+    return f"{now:%d.%m.%Y}" if machine.german else f"{now:%a %m/%d/%Y}"
+
+
+def time_text(machine: Machine, short: bool = False) -> str:
+    now = machine.local_now()
+    if short:
+        return f"{now:%H:%M}" if machine.german else f"{now:%I:%M %p}"
+    return f"{now.hour:2d}:{now:%M:%S}{',' if machine.german else '.'}{now.microsecond // 10000:02d}"
+
+
+@builtin("date")
+def _date(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    return _show_clock(sh, argv, streams, date_text(sh.machine), "date", "(mm-dd-yy)", "(TT-MM-JJ)")
+
+
+@builtin("time")
+def _time(sh: Interpreter, argv: list[str], node: Simple, streams: Streams) -> int:
+    short = [a for a in argv if a.lower() == "/t"]
+    return _show_clock(sh, argv, streams, time_text(sh.machine, bool(short)), "time", "", "")
+
+
+def _show_clock(sh: Interpreter, argv: list[str], streams: Streams, shown: str, what: str, us: str, de: str) -> int:
+    if any(a.lower() == "/t" for a in argv):
+        _say(sh, streams, shown)
+        return 0
+    # Without /t cmd shows the value and asks for a new one; an empty answer (stdin at its end) keeps it. The lab
+    # never changes the clock.
+    german = {
+        "date": ("Aktuelles Datum", "Geben Sie das neue Datum ein:"),
+        "time": ("Aktuelle Zeit", "Geben Sie die neue Zeit ein:"),
+    }
+    english = {
+        "date": ("The current date is", "Enter the new date:"),
+        "time": ("The current time is", "Enter the new time:"),
+    }
+    current, prompt = (german if sh.machine.german else english)[what]
+    _say(sh, streams, f"{current}: {shown}")
+    streams.out += sh.encode(f"{prompt} {de if sh.machine.german else us}".rstrip() + " ")
+    return 0
 
 
 @builtin("rem", "cls", "title")

@@ -59,6 +59,7 @@ class If:
     operands: list[str]
     ignore_case: bool
     body: Node
+    otherwise: Node | None = None  # the ELSE branch
 
 
 @dataclass
@@ -137,7 +138,14 @@ def tokenize(line: str) -> list[_Tok]:
 
 
 def _at_command_start(toks: list[_Tok]) -> bool:
-    return not toks or (toks[-1].kind == "op" and toks[-1].text != ")") or _after_if_condition(toks)
+    return (
+        not toks or (toks[-1].kind == "op" and toks[-1].text != ")") or _after_if_condition(toks) or _after_else(toks)
+    )
+
+
+def _after_else(toks: list[_Tok]) -> bool:
+    """`) else (`: the ELSE of an IF whose command was a parenthesised block."""
+    return len(toks) >= 2 and toks[-1].kind == "word" and toks[-1].text.lower() == "else" and toks[-2].text == ")"
 
 
 def _after_if_condition(toks: list[_Tok]) -> bool:
@@ -287,7 +295,15 @@ class _Parser:
             raise ParseError("The syntax of the command is incorrect.")
         kind = words[0].lower() if words[0].lower() in ("exist", "errorlevel") else "compare"
         operands = words[1:] if kind != "compare" else words[0].split("==", 1)
-        return If(negate, kind, operands, ignore_case, self.sequence())
+        body = self.sequence()
+        # `if /?`: "The ELSE clause must occur on the same line as the command after the IF", after a parenthesised
+        # command (learn.microsoft.com/windows-server/administration/windows-commands/if). After a bare command the
+        # word else is that command's argument, as on Windows.
+        tok = self.peek()
+        if isinstance(body, Block) and tok is not None and tok.kind == "word" and tok.text.lower() == "else":
+            self.pos += 1
+            return If(negate, kind, operands, ignore_case, body, self.sequence())
+        return If(negate, kind, operands, ignore_case, body)
 
 
 def _redirect(tok: _Tok) -> Redirect:

@@ -10,6 +10,11 @@ class DiskFullError(OSError):
     """ "There is not enough space on the disk." (fault disk_full)."""
 
 
+class AccessDeniedError(OSError):
+    """ "Access is denied." (ERROR_ACCESS_DENIED, 5; fault access_denied): the account may not create, write or
+    delete at that path (an ACL that denies it)."""
+
+
 @dataclass
 class FileEntry:
     path: str  # as created
@@ -29,6 +34,15 @@ class FileSystem:
         self._files: dict[str, FileEntry] = {}
         self._dirs: dict[str, str] = {}
         self.disk_full = False
+        self.denied: tuple[str, ...] = ()  # fault access_denied: these paths and everything below them
+
+    def check_allowed(self, path: str) -> None:
+        """Raise AccessDeniedError when `path` is, or lies below, a path of the fault access_denied."""
+        low = normalise(path).lower()
+        for prefix in self.denied:
+            base = normalise(prefix).lower()
+            if low == base or low.startswith(base + "\\"):
+                raise AccessDeniedError(path)
 
     def is_dir(self, path: str) -> bool:
         p = normalise(path).lower()
@@ -41,6 +55,7 @@ class FileSystem:
         return self._files.get(normalise(path).lower())
 
     def mkdir(self, path: str) -> None:
+        self.check_allowed(path)
         full = normalise(path)
         parts = full.split("\\")
         for depth in range(2, len(parts) + 1):
@@ -48,6 +63,7 @@ class FileSystem:
             self._dirs.setdefault(sub.lower(), sub)
 
     def write(self, path: str, data: bytes, version: str | None = None, append: bool = False) -> None:
+        self.check_allowed(path)
         full = normalise(path)
         parent = ntpath.dirname(full)
         if not self.is_dir(parent):
@@ -59,9 +75,12 @@ class FileSystem:
         self._files[full.lower()] = FileEntry(existing.path if existing else full, new_data, version)
 
     def delete(self, path: str) -> bool:
+        self.check_allowed(path)
         return self._files.pop(normalise(path).lower(), None) is not None
 
     def move(self, source: str, target: str) -> None:
+        self.check_allowed(source)
+        self.check_allowed(target)
         entry = self._files.pop(normalise(source).lower())
         full = normalise(target)
         if self.is_dir(full):
@@ -69,6 +88,7 @@ class FileSystem:
         self._files[full.lower()] = FileEntry(full, entry.data, entry.version)
 
     def rmtree(self, path: str) -> bool:
+        self.check_allowed(path)
         prefix = normalise(path).lower()
         found = prefix in self._dirs
         for store in (self._files, self._dirs):

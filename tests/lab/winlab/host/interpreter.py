@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from winlab.host import cmdparse
 from winlab.host.cmd_c import cmd_c_line
 from winlab.host.cmdparse import Binary, Block, If, Node, ParseError, Redirect, Simple
-from winlab.host.filesystem import DiskFullError
+from winlab.host.filesystem import AccessDeniedError, DiskFullError
 from winlab.host.machine import Machine
 from winlab.host.tools import ExitRequest, ToolContext, find_tool
 
@@ -36,7 +36,7 @@ class Interpreter:
 
     # -- entry ------------------------------------------------------------------------------------------------
     def run_line(self, line: str, stdin: bytes) -> tuple[bytes, bytes, int]:
-        env = {**self.env, "ERRORLEVEL": str(self.errorlevel), "CD": self.cwd}
+        env = {**self._dynamic_variables(), **self.env, "ERRORLEVEL": str(self.errorlevel), "CD": self.cwd}
         streams = Streams(stdin, bytearray(), bytearray())
         try:
             node = cmdparse.parse(cmdparse.expand_variables(line, env))
@@ -48,6 +48,12 @@ class Interpreter:
         except ExitRequest as leave:
             self.errorlevel = leave.code
         return bytes(streams.out), bytes(streams.err), self.errorlevel
+
+    def _dynamic_variables(self) -> dict[str, str]:
+        """%DATE% and %TIME%: the host's local time as `date /t` and `time` show it, unless the user set a variable of
+        that name (`set /?`: "If the user explicitly defines a variable with one of these names, then that definition
+        will override the dynamic one")."""
+        return {"DATE": date_text(self.machine), "TIME": time_text(self.machine)}
 
     def run_program(self, line: str, stdin: bytes) -> tuple[bytes, bytes, int]:
         """A Command with WINRS_SKIP_CMD_SHELL=TRUE: the line is one program and its arguments, started without
@@ -109,7 +115,11 @@ class Interpreter:
 
     def _if(self, node: If, streams: Streams) -> int:
         if node.kind == "exist":
-            result = self.machine.files.exists(self.resolve_path(node.operands[0]))
+            target = node.operands[0].replace('"', "")
+            # A trailing backslash makes the test true for a folder only: `IF EXIST "C:\folder\"` (ss64.com/nt/if.html;
+            # Wine's cmd special-cases the trailing backslash the same way).
+            found = self.resolve_path(target)
+            result = self.machine.files.is_dir(found) if target.endswith("\\") else self.machine.files.exists(found)
         elif node.kind == "errorlevel":
             result = self.errorlevel >= int(node.operands[0])
         else:
@@ -117,6 +127,8 @@ class Interpreter:
             result = left.lower() == right.lower() if node.ignore_case else left == right
         if result != node.negate:
             return self.run(node.body, streams)
+        if node.otherwise is not None:
+            return self.run(node.otherwise, streams)
         return self.errorlevel
 
     def _with_redirects(self, redirects: list[Redirect], streams: Streams, body: _Body) -> int:
@@ -166,6 +178,9 @@ class Interpreter:
             return True
         try:
             self.machine.files.write(self.resolve_path(target), data, append=mode == ">>")
+        except AccessDeniedError:
+            streams.err += self.encode(self._text("Access is denied.", "Zugriff verweigert") + "\r\n")
+            return False
         except DiskFullError:
             streams.err += self.encode(
                 self._text(
@@ -203,7 +218,11 @@ class Interpreter:
             streams.err += self.encode(self._not_recognized(cmdparse.unquote(name)))
             return 9009
         ctx = ToolContext(self.machine, self, cmdparse.unquote(name), argv, node.raw_args, streams.stdin)
-        code = tool(ctx)
+        try:
+            code = tool(ctx)
+        except AccessDeniedError:  # fault access_denied: a tool writing where it may not
+            ctx.error(ctx.text("Access is denied.", "Zugriff verweigert"))
+            code = 5
         out = self.encode("".join(ctx.out))
         if self.machine.faults.get("garbled_output") and low.removesuffix(".exe") in GARBLED_TOOLS:
             out = _garble(out)
@@ -282,3 +301,4 @@ def _codec(codepage: int) -> str:
 
 
 from winlab.host.builtins import BUILTINS as _BUILTINS
+from winlab.host.builtins import date_text, time_text

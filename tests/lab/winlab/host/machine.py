@@ -1,7 +1,7 @@
 """The state of one simulated host: registry, files, environment, boot, restarts, staged changes, tasks.
 
-No timers: `tick()` brings the host up to "now" (fires due tasks, starts and finishes restarts) and is called on
-every request, so hundreds of idle hosts cost nothing.
+No timers: `tick()` brings the host up to "now" (fires due tasks, starts and finishes restarts); it is called on
+every request and by the server twice a second, so tasks fire on time and hundreds of idle hosts cost next to nothing.
 """
 
 from __future__ import annotations
@@ -38,14 +38,14 @@ ARCH_TAG = {"x86": "x86", "AMD64": "amd64", "IA64": "ia64"}
 @dataclass
 class ScheduledTask:
     name: str
-    run_at: dt.datetime  # lab time
+    run_at: dt.datetime  # lab time (UTC)
     command: str  # run through cmd as SYSTEM
     done: bool = False
 
 
 @dataclass
 class PendingRestart:
-    at: dt.datetime  # lab time
+    at: dt.datetime  # lab time (UTC)
     comment: str = ""
 
 
@@ -66,7 +66,8 @@ class Machine:
     state_dir: Path | None = None
     registry: Registry = field(default_factory=Registry)
     files: FileSystem = field(default_factory=FileSystem)
-    boot_time: dt.datetime = field(default_factory=dt.datetime.now)
+    boot_time: dt.datetime = field(default_factory=dt.datetime.now)  # lab time (UTC)
+    install_time: dt.datetime = field(default_factory=dt.datetime.now)  # when Windows was installed, lab time (UTC)
     boot_generation: int = 0  # shells of an older generation died with the restart
     staged_files: dict[str, tuple[bytes, str | None]] = field(default_factory=dict)
     pending_restart: PendingRestart | None = None
@@ -105,6 +106,29 @@ class Machine:
         return present.get(base, True)
 
     # -- time and availability -------------------------------------------------------------------------------
+    # The lab clock runs in UTC; the host shows it in its time zone (profile utc_offset_minutes): wmic, schtasks,
+    # shutdown, date/time. No daylight saving: the offset is fixed, as a host reads it between two changes.
+    @property
+    def utc_offset(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.profile.utc_offset_minutes)
+
+    def local_now(self) -> dt.datetime:
+        return self.clock.now() + self.utc_offset
+
+    def to_local(self, utc: dt.datetime) -> dt.datetime:
+        return utc + self.utc_offset
+
+    def to_utc(self, local: dt.datetime) -> dt.datetime:
+        return local - self.utc_offset
+
+    def cim_datetime(self, utc: dt.datetime, fraction: str | None = None) -> str:
+        """A moment as wmic prints a CIM_DATETIME: host-local, then the offset in minutes, `yyyymmddHHMMSS.mmmmmm+UUU`
+        (learn.microsoft.com/en-us/windows/win32/wmisdk/cim-datetime)."""
+        local = self.to_local(utc)
+        offset = self.profile.utc_offset_minutes
+        micro = fraction if fraction is not None else f"{local.microsecond // 1000:03d}000"  # milliseconds
+        return f"{local:%Y%m%d%H%M%S}.{micro}{'-' if offset < 0 else '+'}{abs(offset):03d}"
+
     def tick(self) -> None:
         if self.gone:
             return
@@ -119,6 +143,7 @@ class Machine:
         for task in list(self.tasks.values()):
             if not task.done and task.run_at <= now and self.run_as_system is not None:
                 task.done = True
+                self.log_event(f"task {task.name} ran")
                 self.run_as_system(task.command)
         if self.pending_restart is not None and self.pending_restart.at <= self.clock.now():
             self._begin_restart()
@@ -134,6 +159,7 @@ class Machine:
 
     def _begin_restart(self) -> None:
         self.pending_restart = None
+        self.log_event("restart")
         for command in list(self.running):  # its processes die with the system
             command.end_without_effect()
         self.boot_generation += 1
@@ -231,7 +257,10 @@ class Machine:
         self._append_state("command_lines.jsonl", record)
 
     def log_event(self, event: str) -> None:
-        self._append_state("events.jsonl", {"event": event, "lab_time": self.clock.now().isoformat()})
+        """events.jsonl: the event, the lab time (UTC) and the host's local time then."""
+        now = self.clock.now()
+        record = {"event": event, "lab_time": now.isoformat(), "host_time": self.to_local(now).isoformat()}
+        self._append_state("events.jsonl", record)
 
     def _append_state(self, name: str, record: dict[str, Any]) -> None:
         if self.state_dir is None:

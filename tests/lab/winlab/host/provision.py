@@ -13,9 +13,11 @@ from winlab.profile import HostProfile
 def provision(profile: HostProfile, clock: LabClock, state_dir: Path | None) -> Machine:
     machine = Machine(profile=profile, clock=clock, state_dir=state_dir)
     machine.boot_time = clock.now() - dt.timedelta(days=3, hours=2)
+    machine.install_time = clock.now() - dt.timedelta(days=400, hours=5)
     _registry(machine)
     _files(machine)
     machine.files.disk_full = bool(profile.faults.get("disk_full"))
+    machine.files.denied = tuple(profile.faults.get("access_denied") or ())
     _staged_update(machine)
     return machine
 

@@ -1,10 +1,14 @@
-"""shutdown.exe and schtasks.exe (tests/lab/FIDELITY.md, shutdown and schtasks rows; Microsoft's "shutdown" and
-"schtasks" references).
+"""shutdown.exe and schtasks.exe (tests/lab/FIDELITY.md, shutdown and schtasks rows and "Restart and scheduled tasks";
+Microsoft's "shutdown" and "schtasks" references).
 
-shutdown: /t is 0-600 s and the comment at most 127 characters on 2003/Vista/2008, up to 315360000 s and 512
-characters from Windows 7; a bad parameter exits 87; a second restart while one is scheduled exits 1190; /a with
-nothing scheduled exits 1116. schtasks: Task Scheduler 1.0 on 2003 (no /xml, /rl, /delay, /f; /sd in the locale's
-short date format), 2.0 from Vista (/xml with an ISO 8601 StartBoundary). Tasks fire on the lab clock.
+shutdown: /t is 0-600 s and the comment at most 127 characters on 2003/Vista/2008 (ss64.com/nt/shutdown.html, the
+2003-era help), up to 315360000 s and 512 characters from Windows 7 (Windows 7's `shutdown /?`); a bad parameter exits
+87; a second restart while one is scheduled exits 1190; /a with nothing scheduled exits 1116. schtasks: Task Scheduler
+1.0 on 2003 (no /xml, /rl, /delay, /f; /sd in the locale's short date format), 2.0 from Vista (/xml with an ISO 8601
+StartBoundary). Tasks fire on the lab clock. Every time is the host's local time (Machine.local_now): /st and /sd
+"on the local computer" (learn.microsoft.com/windows-server/administration/windows-commands/schtasks-create), and a
+StartBoundary without an offset "uses the time zone ... set on the local computer", one with an offset is that moment
+(ITrigger::put_StartBoundary, learn.microsoft.com/windows/win32/api/taskschd/nf-taskschd-itrigger-put_startboundary).
 """
 
 from __future__ import annotations
@@ -67,24 +71,28 @@ def shutdown(ctx: ToolContext) -> int:
         ctx.error(ctx.text(*_ALREADY))
         return 1190
     machine.schedule_restart(delay, comment)
-    machine.log_event(f"restart scheduled in {delay}s ({flags.get('d')}): {comment}")
+    at = machine.to_local(machine.pending_restart.at) if machine.pending_restart else None
+    machine.log_event(
+        f"restart scheduled in {delay}s for {at:%Y-%m-%dT%H:%M:%S} host time ({flags.get('d')}): {comment}"
+    )
     return 0
 
 
 def _parse_start(ctx: ToolContext, flags: dict[str, str | None]) -> dt.datetime | None:
+    """/st and /sd in host-local time (today on the host when /sd is left out) → lab time (UTC)."""
     date_text, time_text = flags.get("sd"), flags.get("st") or ""
     try:
         parts = [int(p) for p in time_text.split(":")]
         at_time = dt.time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
         if date_text is None:
-            day = ctx.machine.clock.now().date()
+            day = ctx.machine.local_now().date()
         elif ctx.machine.german:
             day = dt.datetime.strptime(date_text, "%d.%m.%Y").date()
         else:
             day = dt.datetime.strptime(date_text, "%m/%d/%Y").date()
     except (ValueError, IndexError):
         return None
-    return dt.datetime.combine(day, at_time)
+    return ctx.machine.to_utc(dt.datetime.combine(day, at_time))
 
 
 def _from_xml(ctx: ToolContext, path: str) -> tuple[dt.datetime, str] | None:
@@ -103,12 +111,15 @@ def _from_xml(ctx: ToolContext, path: str) -> tuple[dt.datetime, str] | None:
     arguments = root.find(".//t:Exec/t:Arguments", ns)
     if start is None or command is None or not start.text or not command.text:
         return None
+    text = start.text.strip()
     try:
-        when = dt.datetime.fromisoformat(start.text.strip())
+        when = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
         return None
     line = command.text.strip() + (" " + arguments.text.strip() if arguments is not None and arguments.text else "")
-    return when.replace(tzinfo=None), line
+    if when.tzinfo is not None:  # that moment, whatever the host's time zone
+        return when.astimezone(dt.UTC).replace(tzinfo=None), line
+    return ctx.machine.to_utc(when), line  # host-local
 
 
 @register_tool("schtasks")
@@ -180,7 +191,7 @@ def schtasks(ctx: ToolContext) -> int:
         ctx.print("Folder: \\")
         ctx.print(f"HostName:                             {machine.profile.name.upper()}")
         ctx.print(f"TaskName:                             \\{task.name}")
-        ctx.print(f"Next Run Time:                        {task.run_at:%m/%d/%Y %I:%M:%S %p}")
+        ctx.print(f"Next Run Time:                        {machine.to_local(task.run_at):%m/%d/%Y %I:%M:%S %p}")
         ctx.print(f"Status:                               {status}")
         ctx.print(f"Task To Run:                          {task.command}")
         return 0

@@ -3,7 +3,7 @@
 Format (tests/lab/FIDELITY.md, wmic rows; Microsoft's WMIC reference and the CIM classes): through a pipe wmic ends
 lines with "\\r\\r\\n", puts blank lines around each instance, lists properties alphabetically; "No Instance(s)
 Available." when nothing matches (stderr, exit 0); backslashes in `where name="…"` must be doubled, a single one is
-an invalid query.
+an invalid query. Times are CIM_DATETIME values in the host's time zone (Machine.cim_datetime).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _LINE = "\r\r\n"
 
 
 def _boot_time(machine: Machine) -> str:
-    return machine.boot_time.strftime("%Y%m%d%H%M%S") + ".500000+000"
+    return machine.cim_datetime(machine.boot_time, fraction="500000")
 
 
 def _instances(ctx: ToolContext, alias: str) -> list[dict[str, str]] | None:
@@ -29,8 +29,9 @@ def _instances(ctx: ToolContext, alias: str) -> list[dict[str, str]] | None:
         return [
             {
                 "Caption": machine.profile.product_name + " ",
+                "InstallDate": machine.cim_datetime(machine.install_time, fraction="000000"),
                 "LastBootUpTime": _boot_time(machine),
-                "LocalDateTime": machine.clock.now().strftime("%Y%m%d%H%M%S") + ".000000+000",
+                "LocalDateTime": machine.cim_datetime(machine.clock.now()),
                 "Version": f"{machine.profile.current_version}.{machine.profile.build}",
                 "CSDVersion": machine.profile.csd_version or "",
                 "OSArchitecture": "",

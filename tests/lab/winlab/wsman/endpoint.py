@@ -345,6 +345,12 @@ class Endpoint:
             ready_in = running.seconds_left()
             await asyncio.sleep(left if ready_in is None else min(left, ready_in + 0.001))
 
+    def keep_time(self) -> None:
+        """Bring the host up to the lab clock without a request: shells idle past IdleTimeout go first (with what
+        still runs in them, as of when they expired), then the host's tasks, restarts and commands that ended."""
+        self._expire_idle_shells()
+        self.host.availability()
+
     def _expire_idle_shells(self) -> None:
         """Shells idle past IdleTimeout are deleted, with what still runs in them, as of the moment they expired."""
         now = LabClock.real()

@@ -22,7 +22,7 @@ from winrm.exceptions import (
 )
 from winrm.vendor.requests_kerberos.exceptions import KerberosExchangeError
 
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning, WinrsFailure
 
 PASSWORD = "S3cret-Pass!"
 BASE_VARS = {
@@ -349,3 +349,38 @@ def test_every_library_failure_names_endpoint_transport_and_the_step(error: Exce
     assert message.startswith("winrs: http://192.0.2.10:5985/wsman (transport ntlm): ")
     assert "while opening a cmd.exe shell" in message
     assert PASSWORD not in message
+
+
+# -- whether a failed command reached the host ---------------------------------------------------------------------
+class CutProtocol(FakeProtocol):
+    """The connection is cut at one step: "open_shell", "run_command" or "receive"."""
+
+    def __init__(self, cut_at: str) -> None:
+        super().__init__()
+        self.cut_at = cut_at
+
+    def open_shell(self, **kwargs: Any) -> str:
+        if self.cut_at == "open_shell":
+            raise requests.exceptions.ConnectionError("refused")
+        return super().open_shell(**kwargs)
+
+    def run_command(self, shell_id: str, command: str, console_mode_stdin: bool = True) -> str:
+        if self.cut_at == "run_command":
+            raise requests.exceptions.ReadTimeout("read timed out")
+        return super().run_command(shell_id, command, console_mode_stdin)
+
+    def get_command_output_raw(self, shell_id: str, command_id: str) -> tuple[bytes, bytes, int, bool]:
+        if self.cut_at == "receive":
+            raise requests.exceptions.ConnectionError("reset")
+        return super().get_command_output_raw(shell_id, command_id)
+
+
+@pytest.mark.parametrize(("cut_at", "started"), [("open_shell", False), ("run_command", None), ("receive", True)])
+def test_a_failure_says_whether_the_host_got_the_command(cut_at: str, started: bool | None) -> None:
+    protocol = CutProtocol("none")
+    conn = connected(protocol)
+    protocol.cut_at = cut_at
+    conn._shell_id = None if cut_at == "open_shell" else conn._shell_id  # a new shell is opened for the command
+    with pytest.raises(WinrsFailure) as caught:
+        conn.exec_command("shutdown /r /f /t 2 /d p:2:17")
+    assert caught.value.command_started is started

@@ -10,6 +10,13 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
     removal_command,
     workspace,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._lock import (
+    LockOwner,
+    acquire_command,
+    break_and_acquire_command,
+    lock_path,
+    owner_command,
+)
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._msu import MsuPackage
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import probe_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._restart import (
@@ -17,6 +24,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._restart import (
     task_create_v1,
     task_create_v2,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._removal import removal_command as folder_removal_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._servicing import state_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     download_plan,
@@ -40,8 +48,20 @@ def installer_lines(family: str) -> list[str]:
     lines = [install_command(installer, space, msu), removal_command(installer, space, root, msu)]
     if msu is not None:
         lines.append(space.expand_command(installer))
-    lines += [space.cleanup_command(), state_command(msu.identity if msu else None)]
+    lines += [folder_removal_command(space.workdir), state_command(msu.identity if msu else None)]
     return lines
+
+
+def lock_lines(family: str) -> list[str]:
+    lock = lock_path(rf"{PACKAGES[family][2]}\Temp")
+    owner = "winfix-volsnap lock taken 20261201150409.721000+060 by ctl run 0a1b2c3d"
+    stale = LockOwner(owner, None, "ctl", "0badc0de")
+    return [
+        acquire_command(lock, owner),
+        break_and_acquire_command(lock, stale, owner),
+        owner_command(lock),
+        folder_removal_command(lock),
+    ]
 
 
 def transfer_lines(family: str) -> list[str]:
@@ -70,4 +90,10 @@ def restart_lines(family: str) -> list[str]:
 
 
 def all_lines(family: str) -> list[str]:
-    return [probe_command(), *installer_lines(family), *transfer_lines(family), *restart_lines(family)]
+    return [
+        probe_command(),
+        *lock_lines(family),
+        *installer_lines(family),
+        *transfer_lines(family),
+        *restart_lines(family),
+    ]

@@ -74,6 +74,8 @@ class Host:
     shadow_copies: int = 0
     major_version: int | None = None
     update_exe_marker: str = "value"  # 2003's pending restart: "value" (Updates\UpdateExeVolatile=1) or "key" (…\Flags)
+    last_boot: str = "20121120093000.500000+060"
+    local_time: str = "20121123120000.000000+060"  # wmic LocalDateTime: the host's clock when probed
 
     @property
     def xp_reg(self) -> bool:
@@ -193,6 +195,10 @@ def probe_output(host: Host) -> str:
             host.wmic,
         ),
         section("shadows", vssadmin_output(host.shadow_copies), True),
-        section("boot", wmic_output([{"LastBootUpTime": "20121120093000.500000+060"}]) if host.wmic else "", host.wmic),
+        section(
+            "boot",
+            wmic_output([{"LastBootUpTime": host.last_boot, "LocalDateTime": host.local_time}]) if host.wmic else "",
+            host.wmic,
+        ),
     ]
     return "".join(parts)

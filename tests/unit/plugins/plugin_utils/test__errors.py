@@ -21,7 +21,7 @@ def test_each_context_left_behind_is_named_in_order() -> None:
     message = str(outer)
     assert message.startswith("winrs: h: dism.exe was still running after 3 s; left in place because the command")
     assert r"the work folder C:\T\w and the lock C:\T\l.lock." in message
-    assert "a later run will find the lock" in message
+    assert "a later run will find the lock and refuse while it is younger than volsnap_lock_max_age_s" in message
 
 
 def test_the_cause_is_not_repeated_by_ansible() -> None:

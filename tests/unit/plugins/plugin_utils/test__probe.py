@@ -30,6 +30,12 @@ def test_probe_is_one_line_within_cmd_limits() -> None:
     assert len(line) < 8191  # cmd.exe's command line limit
     assert line.count("@@volsnap-rc 0") == len(SECTIONS)
     assert "< nul" in line  # wmic would wait for input otherwise
+    assert "wmic os get LastBootUpTime,LocalDateTime /value < nul" in line  # the host's clock, no extra round trip
+
+
+def test_a_host_without_wmic_has_no_clock() -> None:
+    facts = parse_probe(probe_output(replace(WIN7, wmic=False)))
+    assert facts.local_time is None and facts.last_boot is None
 
 
 def test_windows7_facts() -> None:
@@ -41,6 +47,7 @@ def test_windows7_facts() -> None:
     assert facts.volumes[0].capacity_bytes == 25769803776
     assert facts.shadow_copies == 2
     assert facts.last_boot == "20121120093000.500000+060"
+    assert facts.local_time == "20121123120000.000000+060"  # the host's clock, read in the same round trip
     assert facts.system_root == "C:\\Windows"
     assert not facts.pending_reboot and not facts.kb_installed
     assert facts.problems == ()
@@ -204,6 +211,7 @@ def test_utf16_sections_keep_every_marker(codec: str) -> None:
     assert facts.problems == (), facts.problems
     assert [(v.drive, v.capacity_bytes) for v in facts.volumes] == [("C:", 25769803776), ("D:", 8589934592)]
     assert facts.last_boot == "20121120093000.500000+060"
+    assert facts.local_time == "20121123120000.000000+060"
     assert facts.shadow_copies == 0  # the section after the UTF-16 one still parses
     assert facts.volsnap_version == "6.1.7600.16385"
     sections = split_sections(_utf16_probe(codec))
