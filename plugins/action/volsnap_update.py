@@ -81,6 +81,7 @@ _Done = tuple[Outcome, "str | None"]  # an install's or removal's outcome, and t
 class ActionModule(VolsnapAction):
     _supports_check_mode = True
     argument_spec = ARGUMENT_SPEC
+    takes_lock = True
 
     def check_arguments(self, args: dict[str, Any]) -> None:
         needed = {"host": "package_path", "url": "package_url"}.get(args["source"])

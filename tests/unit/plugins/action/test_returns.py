@@ -35,6 +35,7 @@ VISTA = Host("Windows Vista (TM) Business", "6.0", 6002, "Service Pack 2", volsn
 W2003 = Host(
     "Microsoft Windows Server 2003", "5.2", 3790, "Service Pack 2", "ServerNT", None, None, "x86", "5.2.3790.4000", None
 )
+MSU_XML = Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "fixtures" / "msu_unattend_kb929761.xml"
 NOW = "20121123120000.000000+060"  # the probe's LocalDateTime in probe_samples
 SEVEN_HOURS_AGO = "20121123050000.000000+060"
 TEN_MINUTES_AGO = "20121123115000.000000+060"
@@ -50,6 +51,12 @@ class Script:
     shutdown: str = "ok"  # ok | 1190 | lost | unsent
     boot_after: str | None = "20121123120130.500000+060"  # what the boot query answers after the restart
     sent: list[str] = field(default_factory=list)
+    removing: bool = False  # the last installer run was a removal
+
+    @property
+    def took(self) -> bool:
+        """Whether the installer changed the host: the host's state read afterwards says so, not the exit code."""
+        return self.installer_rc in (0, 3010)
 
     def answer(self, cmd: str) -> tuple[int, str, str]:
         self.sent.append(cmd)
@@ -61,10 +68,15 @@ class Script:
             if self.removal == "left":
                 return 0, "@@volsnap-removal left\r\ninstall.log\r\n", "The process cannot access the file.\r\n"
             return 0, "@@volsnap-removal gone\r\n", ""
+        if " && expand -F:* " in cmd:  # expand the .msu and print its .xml
+            return 0, MSU_XML.read_text(encoding="utf-8"), ""
         if cmd.startswith("mkdir "):
             return 0, "", ""
         if any(tool in cmd for tool in ("dism.exe", "pkgmgr", "spuninst.exe", ".exe /quiet")):
+            self.removing = any(word in cmd for word in ("/remove-package", "/up:", "spuninst.exe"))
             return self.installer_rc, "", ""
+        if "@@volsnap kb_cbs" in cmd and cmd != probe_command():  # the state after the installer
+            return 0, self._state(cmd), ""
         if cmd.startswith("shutdown "):
             return self._shutdown()
         if cmd == volsnap_restart.BOOT_COMMAND:
@@ -81,6 +93,28 @@ class Script:
                 "",
             )
         raise AssertionError(f"the scripted host got an unexpected command: {cmd}")
+
+    def _state(self, cmd: str) -> str:
+        """The sections the state command asks for: the update recorded (and its CBS package Install Pending) and a
+        restart pending when an install took; nothing recorded after a removal that took or an install that did not."""
+        recorded = self.took != self.removing
+        cbs = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing"
+        bodies = {
+            "cbs_package": f"\r\n{cbs}\\Packages\\P\r\n    CurrentState    REG_DWORD    0x60\r\n" if recorded else None,
+            "kb_cbs": f"\r\n{cbs}\\Packages\\Package_for_KB2748349~31bf3856ad364e35~amd64~~6.1.1.0\r\n"
+            if recorded and self.host.current_version != "5.2"
+            else None,
+            "kb_2003_updates": "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Updates\\Windows Server 2003\\SP3\\"
+            "KB2748349\r\n"
+            if recorded and self.host.current_version == "5.2"
+            else None,
+            "cbs_reboot_pending": f"\r\n{cbs}\\RebootPending\r\n" if self.took else None,
+        }
+        names = [part.split("&", 1)[0].strip() for part in cmd.split("echo @@volsnap ")[1:]]
+        return "".join(
+            f"@@volsnap {name}\r\n{bodies.get(name) or ''}@@volsnap-rc {0 if bodies.get(name) else 1}\r\n"
+            for name in names
+        )
 
     def _lock(self, cmd: str) -> tuple[int, str, str]:
         if cmd.startswith("type ") or self.lock == "free":  # breaking a stale lock, or a free one
@@ -176,7 +210,7 @@ RUNS = [
     # volsnap_update: every status and outcome
     Run("installed, restart required", "volsnap_update", {}),
     Run("installed", "volsnap_update", {}, Script(installer_rc=0)),
-    Run("already installed", "volsnap_update", {}, Script(installer_rc=0x240006)),
+    Run("already installed", "volsnap_update", {}, Script(replace(W7, kb_installed=True), installer_rc=0)),
     Run("not applicable", "volsnap_update", {}, Script(installer_rc=0x800F081E - 2**32)),
     Run("installer failed", "volsnap_update", {}, Script(installer_rc=1603)),
     Run("compliant", "volsnap_update", {}, Script(COMPLIANT)),
@@ -251,6 +285,10 @@ CONDITIONS: dict[tuple[str, str], tuple[str, Callable[[Run, dict[str, Any]], boo
         ),
     ),
     ("volsnap_update", "exit_code"): (
+        "when an installer ran",
+        lambda run, r: r["outcome"] in _INSTALLER_RAN and _assessment(r)["status"] != "unknown",
+    ),
+    ("volsnap_update", "host_hash"): (
         "when an installer ran",
         lambda run, r: r["outcome"] in _INSTALLER_RAN and _assessment(r)["status"] != "unknown",
     ),

@@ -19,12 +19,12 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._lock import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._msu import MsuPackage
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import probe_command
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._removal import removal_command as folder_removal_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._restart import (
     shutdown_command,
     task_create_v1,
     task_create_v2,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._removal import removal_command as folder_removal_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._servicing import state_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     download_plan,
