@@ -3,9 +3,9 @@
 
 Sources (tests/lab/FIDELITY.md, shutdown and schtasks rows; README, "Operations"): Microsoft's shutdown command
 reference (learn.microsoft.com/windows-server/administration/windows-commands/shutdown) and the 2003-era help
-(ss64.com/nt/shutdown.html): /t is 0-600 s before Windows 7, up to 315360000 s from Windows 7, the comment 127 or 512 characters;
-p:2:17 is "Operating System: Hot fix (Planned)". Task Scheduler 1.0 (2003) takes /st and /sd in the locale's format;
-2.0 (Vista and later) an XML definition whose StartBoundary without an offset is the host's local time
+(ss64.com/nt/shutdown.html): /t is 0-600 s before Windows 7, up to 315360000 s from Windows 7, the comment 127 or 512
+characters; p:2:17 is "Operating System: Hot fix (Planned)". Task Scheduler 1.0 (2003) takes /st and /sd in the locale's
+format; 2.0 (Vista and later) an XML definition whose StartBoundary without an offset is the host's local time
 (learn.microsoft.com/windows/win32/api/taskschd/nf-taskschd-itrigger-put_startboundary).
 """
 
