@@ -124,7 +124,9 @@ def test_a_killed_run_leaves_its_lock_a_later_run_refuses_it_fresh_and_breaks_it
     assert output.count(warning) >= 2  # the warning, and the same line at -v
     assert "above volsnap_lock_max_age_s (4 s)" in output
     assert _installs(lab, "killed") == 2  # this run took the lock and installed
-    assert "1603" in _row(tmp_path, "killed")["reason"]  # the installer fault, reported as such
+    row = _row(tmp_path, "killed")
+    assert "1603" in row["reason"]  # the installer fault, reported as such
+    assert any(action.startswith(f"lock: broke the stale lock {LOCK} of run {run_id}") for action in row["actions"])
     assert "winfix-volsnap.lock" not in _raw(lab, "killed", r"dir /b C:\Windows\Temp")  # released afterwards
 
 
