@@ -585,8 +585,8 @@ def test_the_preflight_report_returns_what_its_return_says_and_writes_preflight_
     results: list[tuple[Run, dict[str, Any], bool]], tmp_path: Path
 ) -> None:
     by_host = {
-        "ready": next(r for run, r, _ in results if run.name == "preflight ready"),
-        "locked": next(r for run, r, _ in results if run.name == "preflight fresh lock"),
+        "ready": next(result for run, result, _raised in results if run.name == "preflight ready"),
+        "locked": next(result for run, result, _raised in results if run.name == "preflight fresh lock"),
         "down": {"unreachable": True, "msg": "winrs: cannot reach the WinRM endpoint", "changed": False},
     }
     first, last = _report(by_host, tmp_path, [["ready", "locked"], ["down"]])
