@@ -8,8 +8,8 @@ the hosts' registered results, keeps the run's rows between batches (as a fact o
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]
                 "volsnap_preflight_report in a play on the hosts needs run_once: true, delegate_to: localhost and "
                 "delegate_facts: true (it keeps the play's rows on localhost between serial batches)"
             )
-        stamp = dt.datetime.now(dt.UTC).strftime(TIME_FORMAT)
+        stamp = time.strftime(TIME_FORMAT, time.gmtime())  # UTC, as the report's times
         rows = self._record_play(task_vars, args["result_var"])
         behind = _preflight_report.not_ready(rows)
         counts = _preflight_report.summary(rows)
