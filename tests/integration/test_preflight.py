@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, VISTA, W7, W2003, Lab, run_ansible
+from conftest import DEFAULTS, VISTA, W7, W2003, AwxJob, Lab, run_ansible
 
 from winlab.host import cmdparse
 from winlab.host.cmdparse import Binary, Block, If, Node
@@ -228,3 +228,19 @@ def test_volsnap_preflight_fail_false_reports_without_failing(lab: Lab, packages
     rows = json.loads((tmp_path / "preflight.json").read_text())["hosts"]
     assert {name: row["ready"] for name, row in rows.items()} == {"ready-w7": True, "small-disk": False}
     assert "not ready: small-disk" not in done.stdout
+
+
+def test_an_awx_job_limited_to_some_hosts_publishes_the_preflight_and_no_secret(
+    lab: Lab, packages: Path, tmp_path: Path
+) -> None:
+    """As AWX runs it (ansible-runner, a private data dir, the Limit field): the job fails for the host that is not
+    ready, and its artifacts say which check failed; nothing in the events or artifacts carries the password."""
+    extravars = {"volsnap_package_dir": str(packages), "volsnap_report_dir": str(tmp_path / "report")}
+    job = AwxJob(tmp_path / "pdd", lab, "preflight.yml", extravars, limit="ready-vista,small-disk")
+    assert job.run.status == "failed"
+    published = job.artifacts["volsnap_preflight"]
+    assert published["summary"] == {"ready": 1, "not_ready": 1}
+    assert published["not_ready"] == {"small-disk": ["disk_space"]}
+    failed = {e["event_data"]["host"] for e in job.events if e["event"] == "runner_on_failed"}
+    assert failed == {"small-disk"}
+    assert PASSWORD not in job.everything()
