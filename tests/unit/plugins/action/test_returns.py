@@ -548,7 +548,9 @@ class _HostVars(dict):  # type: ignore[type-arg]
         return self.get(name, {})
 
 
-def _report(results: dict[str, Any], tmp_path: Path, batches: list[list[str]]) -> list[dict[str, Any]]:
+def _report(
+    results: dict[str, Any], tmp_path: Path, batches: list[list[str]], check_mode: bool = False
+) -> list[dict[str, Any]]:
     """volsnap_preflight_report run once per batch, as the playbook runs it (run_once, delegated, facts kept)."""
     every = [host for batch in batches for host in batch]
     hostvars = _HostVars({host: {"volsnap_preflight_result": results.get(host)} for host in every})
@@ -556,7 +558,7 @@ def _report(results: dict[str, Any], tmp_path: Path, batches: list[list[str]]) -
     task = SimpleNamespace(
         args={"dir": str(tmp_path)},
         async_val=0,
-        check_mode=False,
+        check_mode=check_mode,
         action="winfix.volsnap.volsnap_preflight_report",
         run_once=True,
         delegate_to="localhost",
@@ -566,7 +568,7 @@ def _report(results: dict[str, Any], tmp_path: Path, batches: list[list[str]]) -
     outs = []
     for batch in batches:
         action = volsnap_preflight_report.ActionModule(
-            task, ScriptedConnection(Script()), SimpleNamespace(check_mode=False), None, None, None
+            task, ScriptedConnection(Script()), SimpleNamespace(check_mode=check_mode), None, None, None
         )
         out = action.run(
             task_vars={
@@ -609,3 +611,17 @@ def test_the_preflight_report_returns_what_its_return_says_and_writes_preflight_
     assert written["hosts"]["ready"] == {"ready": True, "checks": by_host["ready"]["checks"]}
     published = last["ansible_stats"]["data"]["volsnap_preflight"]
     assert published["not_ready"] == {"down": ["reachable"], "locked": ["lock"]}
+
+
+def test_the_preflight_report_writes_nothing_in_check_mode_and_refuses_to_run_per_host(tmp_path: Path) -> None:
+    (out,) = _report({"h": {"unreachable": True, "msg": "down"}}, tmp_path, [["h"]], check_mode=True)
+    assert out["files"] == [] and not (tmp_path / "preflight.json").exists()
+    assert out["not_ready"] == {"h": "reachable: down"} and out["msg"].endswith("nothing written (check mode)")
+    task = SimpleNamespace(
+        args={}, async_val=0, check_mode=False, action="x", run_once=False, delegate_to=None, delegate_facts=None
+    )
+    action = volsnap_preflight_report.ActionModule(
+        task, ScriptedConnection(Script()), SimpleNamespace(check_mode=False), None, None, None
+    )
+    with pytest.raises(AnsibleActionFail, match="needs run_once: true, delegate_to: localhost"):
+        action.run(task_vars={})
