@@ -143,20 +143,20 @@ def plan(family: str, windows_root: str) -> Plan:
     if family not in INSTALLER_FILES:
         raise ValueError(f"no installer is known for family {family!r}")
     quote_path(windows_root)
-    drive = windows_root[:2]
+    drive = windows_root[:2].upper()
     if not _DRIVE.match(drive):
         raise ValueError(f"SystemRoot {windows_root!r} is not on a drive letter")
     temp = f"{windows_root}\\Temp"
     sections: list[tuple[str, str]] = [("temp", f"({_exists(folder_test(temp))})")]
     for name in INSTALLER_FILES[family]:
         sections.append((_file_section(name), f"({_exists(quote_path(f'{windows_root}{SYSTEM32}{name}'))})"))
-    volsnap = quote_path(f"{windows_root}\\System32\\drivers\\volsnap.sys")
+    volsnap = quote_path(f"{windows_root}{SYSTEM32}drivers\\volsnap.sys")
     sections += [
         ("hash", f"({hash_command(volsnap)})"),
-        ("free", f'wmic logicaldisk where DeviceID="{drive.upper()}" get FreeSpace /value < nul'),
+        ("free", f'wmic logicaldisk where DeviceID="{drive}" get FreeSpace /value < nul'),
         ("lock", f"({owner_command(lock_path(temp))})"),
     ]
-    return Plan(family, windows_root, drive.upper(), sections_line(tuple(sections)))
+    return Plan(family, windows_root, drive, sections_line(tuple(sections)))
 
 
 def _exists(quoted: str) -> str:
