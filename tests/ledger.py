@@ -112,6 +112,8 @@ def _walk(node: Node) -> Iterable[Command]:
         yield from _walk(node.right)
     elif isinstance(node, Block | If):
         yield from _walk(node.body)
+        if isinstance(node, If) and node.otherwise is not None:  # an ELSE branch runs commands too
+            yield from _walk(node.otherwise)
     elif isinstance(node, Simple):
         yield from _simple([cmdparse.unquote(word) for word in node.words])
 

@@ -11,9 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import secrets
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils import _report
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._local_files import write_atomically as _write_atomically
 
 ARGUMENT_SPEC = {
     "dir": {"type": "path"},
@@ -156,24 +155,6 @@ def _previous_rows(folder: Path) -> dict[str, Any]:
     except (ValueError, KeyError, TypeError):
         raise AnsibleActionFail(f"{path} is not a fleet report; move it away or choose another folder") from None
     return hosts
-
-
-def _write_atomically(path: Path, text: str) -> str:
-    """Readers never see half a file: write beside it, then rename over it."""
-    try:
-        path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.chmod(temporary, 0o640)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError as error:
-        raise AnsibleActionFail(f"cannot write {path}: {error.strerror or error}") from None
-    return str(path)
 
 
 def _message(counts: Mapping[str, int], left: Mapping[str, str], written: list[str], check_mode: bool) -> str:

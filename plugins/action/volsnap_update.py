@@ -4,9 +4,7 @@ before anything runs; whether it took is decided from the host's state afterward
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +25,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._checksums import (
     expected_sha256,
     parse_sha256sums,
     parse_sums,
+    sums_path,
     verify,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
@@ -45,6 +44,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._install import (
     removal_command,
     workspace,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._local_files import file_digest as _file_digest
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._msu import MsuError, MsuPackage, parse_msu_xml
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._servicing import (
     Outcome,
@@ -54,7 +54,12 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._servicing import (
     parse_state,
     state_command,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import host_copy_command, url_fetch_command
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
+    SAFE_URL,
+    has_urlcache,
+    host_copy_command,
+    url_fetch_command,
+)
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -66,7 +71,7 @@ ARGUMENT_SPEC = {
     "checksums": {"type": "dict", "default": {}},
     "checksum_file": {"type": "path"},
 }
-_URL = re.compile(r"^https?://[A-Za-z0-9._~:/?#@$&'()*+,;=\[\]-]+$")
+_URL = SAFE_URL
 _LEAVE_ALONE = {
     Status.COMPLIANT: "already compliant",
     Status.REBOOT_PENDING: "installed; waiting for its restart",
@@ -260,10 +265,7 @@ class ActionModule(VolsnapAction):
     @staticmethod
     def _sums_path(args: dict[str, Any], name: str) -> str | None:
         """SHA256SUMS: checksum_file, else in package_dir. SHA1SUMS: beside whichever SHA256SUMS is used."""
-        if args["checksum_file"]:
-            base = str(args["checksum_file"])
-            return base if name == "SHA256SUMS" else os.path.join(os.path.dirname(base), name)
-        return os.path.join(args["package_dir"], name) if args["package_dir"] else None
+        return sums_path(args["checksum_file"], args["package_dir"], name)
 
     def _local_package(self, args: dict[str, Any], package: str, sha256: str, required: bool) -> str | None:
         if not args["package_dir"]:
@@ -382,17 +384,9 @@ class ActionModule(VolsnapAction):
 def _refuse_url_without_urlcache(args: dict[str, Any], facts: HostFacts, host: str) -> None:
     """`certutil -urlcache` is attested on Vista and later only: a Server 2003 host (5.2) is refused before anything
     is changed, with the sources it can use. No fallback to a push: the user chose not to send from the controller."""
-    if args["source"] == "url" and (facts.current_version == "5.2" or (facts.build or 0) == 3790):
+    if args["source"] == "url" and not has_urlcache(facts):
         raise AnsibleActionFail(
             f"{host}: source=url needs certutil -urlcache, which Windows Server 2003 does not have (it exists from "
             "Vista on); use source=controller (pushed from package_dir) or source=host (copied from package_path, a "
             "folder the host can read) for this host; nothing was changed"
         )
-
-
-def _file_digest(path: str, algorithm: str) -> str:
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

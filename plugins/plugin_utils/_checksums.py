@@ -10,6 +10,7 @@ for second preimages: to pass, altered bytes would need a second preimage of a f
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ class Expected:
     name: str
     sha256: str
     sha1: str | None = None
+
+
+def sums_path(checksum_file: str | None, package_dir: str | None, name: str) -> str | None:
+    """Where a checksum list is on the controller. SHA256SUMS: `checksum_file`, else in `package_dir`. SHA1SUMS:
+    beside whichever SHA256SUMS is used. None when neither is given."""
+    if checksum_file:
+        return checksum_file if name == "SHA256SUMS" else os.path.join(os.path.dirname(checksum_file), name)
+    return os.path.join(package_dir, name) if package_dir else None
 
 
 def parse_sums(text: str, source: str, algorithm: Algorithm = Algorithm.SHA256) -> dict[str, str]:

@@ -13,13 +13,23 @@ unconfirmed (tests/lab/FIDELITY.md), and the staging names are new for every tra
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import quote_path
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import hash_command
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
 
 LINE = 76  # base64 characters per line, as MIME does: well under any line limit of findstr or certutil
+# An http(s) URL that cmd.exe takes inside double quotes as it is: no %, quotes, spaces or control characters.
+SAFE_URL = re.compile(r"^https?://[A-Za-z0-9._~:/?#@$&'()*+,;=\[\]-]+$")
+
+
+def has_urlcache(facts: HostFacts) -> bool:
+    """`certutil -urlcache` is attested from Vista on; Windows Server 2003 (5.2, build 3790) has none (the ledger's
+    certutil -urlcache rows). Source url is refused for such a host."""
+    return not (facts.current_version == "5.2" or (facts.build or 0) == 3790)
 
 
 @dataclass(frozen=True)

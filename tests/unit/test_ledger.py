@@ -62,6 +62,11 @@ def test_lines_are_split_as_cmd_splits_them() -> None:
     ]
 
 
+def test_else_branches_are_walked_too() -> None:
+    line = 'if exist "C:\\x\\" (echo yes) else (wmic logicaldisk where DeviceID="C:" get FreeSpace /value < nul)'
+    assert commands_of(line) == [("echo", None), ("wmic", "logicaldisk")]
+
+
 def test_every_ledger_row_names_families_and_a_status() -> None:
     ledger = rows()
     assert len(ledger) > 40

@@ -39,6 +39,13 @@ class Volume:
     drive: str
     capacity_bytes: int
     filesystem: str = "NTFS"
+    # Free bytes when the host starts (wmic logicaldisk's FreeSpace); None: half the capacity. Writes beyond it fail
+    # with "There is not enough space on the disk." as the fault disk_full's do.
+    free_bytes: int | None = None
+
+    @property
+    def free_at_start(self) -> int:
+        return self.capacity_bytes // 2 if self.free_bytes is None else self.free_bytes
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,10 @@ def _validate(p: HostProfile) -> None:
             "utc_offset_minutes must be whole minutes from -720 (UTC-12:00) to 840 (UTC+14:00)",
         ),
         (_is_paths(p.faults.get("access_denied")), "access_denied must be a list of absolute Windows paths"),
+        (
+            all(v.free_bytes is None or 0 <= v.free_bytes <= v.capacity_bytes for v in p.volumes),
+            "a volume's free_bytes must be from 0 to its capacity_bytes",
+        ),
     ]
     for ok, message in checks:
         if not ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ntpath
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -35,6 +36,27 @@ class FileSystem:
         self._dirs: dict[str, str] = {}
         self.disk_full = False
         self.denied: tuple[str, ...] = ()  # fault access_denied: these paths and everything below them
+        self._free_at_start: dict[str, int] = {}  # drive ("c:") → free bytes when the free space was set
+        self._used_at_start: dict[str, int] = {}  # drive → bytes its files held then
+
+    def set_free_space(self, free: Mapping[str, int]) -> None:
+        """The volumes' free bytes from now on (profile volumes' free_bytes): what later writes add to a drive counts
+        against it, what deletes remove gives it back, and a write that needs more fails as on a full disk. A drive
+        not named here is not limited (only the fault disk_full applies)."""
+        self._free_at_start = {drive.lower(): bytes_free for drive, bytes_free in free.items()}
+        self._used_at_start = {drive: self._used(drive) for drive in self._free_at_start}
+
+    def free_space(self, drive: str) -> int | None:
+        """Free bytes on `drive` ("C:") as wmic logicaldisk shows them; None for a drive the host has no volume for.
+        Under the fault disk_full, at most what one write may still add (DISK_FULL_LIMIT)."""
+        key = drive.lower()
+        if key not in self._free_at_start:
+            return None
+        left = max(self._free_at_start[key] - (self._used(key) - self._used_at_start[key]), 0)
+        return min(left, self.DISK_FULL_LIMIT) if self.disk_full else left
+
+    def _used(self, drive: str) -> int:
+        return sum(len(entry.data) for key, entry in self._files.items() if key.startswith(drive + "\\"))
 
     def check_allowed(self, path: str) -> None:
         """Raise AccessDeniedError when `path` is, or lies below, a path of the fault access_denied."""
@@ -72,6 +94,12 @@ class FileSystem:
         new_data = (existing.data if (append and existing) else b"") + data
         if self.disk_full and len(new_data) > self.DISK_FULL_LIMIT:
             raise DiskFullError(full)
+        drive = full[:2].lower()
+        if drive in self._free_at_start:
+            grows_by = len(new_data) - (len(existing.data) if existing else 0)
+            left = self._free_at_start[drive] - (self._used(drive) - self._used_at_start[drive])
+            if grows_by > left:
+                raise DiskFullError(full)
         self._files[full.lower()] = FileEntry(existing.path if existing else full, new_data, version)
 
     def delete(self, path: str) -> bool:

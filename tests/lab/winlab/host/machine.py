@@ -33,6 +33,7 @@ CBS_INSTALL_PENDING = 0x60
 CBS_INSTALLED = 0x70
 VOLSNAP = r"C:\Windows\System32\drivers\volsnap.sys"
 ARCH_TAG = {"x86": "x86", "AMD64": "amd64", "IA64": "ia64"}
+SYSTEM32_TOOLS = ("expand", "pkgmgr", "dism")  # found by their file in System32 (provision.py puts them there)
 
 
 @dataclass
@@ -97,11 +98,11 @@ class Machine:
     def has_tool(self, name: str) -> bool:
         """Tools that exist only on some hosts (the profile, or the Windows release, says so)."""
         base = name.replace('"', "").rsplit("\\", 1)[-1].removesuffix(".exe")
+        if base in SYSTEM32_TOOLS:  # the program file decides: a host whose file is gone cannot run it
+            return self.files.exists(rf"{self.windows_root}\System32\{base}.exe")
         present = {
             "wmic": self.profile.wmic,
             "powershell": self.profile.powershell is not None,
-            "dism": self.profile.build >= 7600,
-            "pkgmgr": self.profile.build >= 6000,
         }
         return present.get(base, True)
 

@@ -16,6 +16,7 @@ def provision(profile: HostProfile, clock: LabClock, state_dir: Path | None) -> 
     machine.install_time = clock.now() - dt.timedelta(days=400, hours=5)
     _registry(machine)
     _files(machine)
+    machine.files.set_free_space({v.drive: v.free_at_start for v in profile.volumes if v.drive})
     machine.files.disk_full = bool(profile.faults.get("disk_full"))
     machine.files.denied = tuple(profile.faults.get("access_denied") or ())
     _staged_update(machine)
@@ -94,3 +95,9 @@ def _files(machine: Machine) -> None:
         machine.files.write(VOLSNAP.replace(r"C:\Windows", root), b"MZ" + b"\0" * 1022, machine.profile.volsnap_version)
     for name in ("cmd.exe", "reg.exe", "expand.exe", "certutil.exe", "shutdown.exe", "schtasks.exe"):
         machine.files.write(rf"{root}\System32\{name}", b"MZ")
+    # The servicing tools of the release (Machine.has_tool finds them by these files): pkgmgr from Vista on (TechNet
+    # cc749465, "Package Manager Command-Line Options", Windows Vista), DISM from Windows 7 / Server 2008 R2 on
+    # (Microsoft, "DISM Operating System Package Servicing Command-Line Options"; the ledger's pkgmgr and dism rows).
+    for name, since_build in (("pkgmgr.exe", 6000), ("dism.exe", 7600)):
+        if machine.profile.build >= since_build:
+            machine.files.write(rf"{root}\System32\{name}", b"MZ")

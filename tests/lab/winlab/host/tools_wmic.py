@@ -1,9 +1,13 @@
-"""wmic.exe: os, datafile, volume, qfe with `get … /value`.
+"""wmic.exe: os, datafile, volume, logicaldisk, qfe with `get … /value`.
 
 Format (tests/lab/FIDELITY.md, wmic rows; Microsoft's WMIC reference and the CIM classes): through a pipe wmic ends
 lines with "\\r\\r\\n", puts blank lines around each instance, lists properties alphabetically; "No Instance(s)
 Available." when nothing matches (stderr, exit 0); backslashes in `where name="…"` must be doubled, a single one is
 an invalid query. Times are CIM_DATETIME values in the host's time zone (Machine.cim_datetime).
+
+logicaldisk is Win32_LogicalDisk (Microsoft, https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/
+win32-logicaldisk): DeviceID "C:", FreeSpace and Size in bytes (uint64), DriveType 3 for a local disk. The lab takes
+`where DeviceID="C:"` (or 'C:'), the form of the probe's datafile query, and no other where clause (strict).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from winlab.host.tools import ToolContext, register_tool
 _GET_RE = re.compile(r"\bget\s+([\w,]+)", re.IGNORECASE)
 _WHERE_NAME_RE = re.compile(r'where\s+\(?\s*name\s*=\s*"?([^"\)]*)"?', re.IGNORECASE)
 _WHERE_HOTFIX_RE = re.compile(r'where\s+\(?\s*hotfixid\s*=\s*"?([^"\)]*)"?', re.IGNORECASE)
+_WHERE_DEVICE_RE = re.compile(r"""^\s*where\s+DeviceID\s*=\s*(?:"([A-Za-z]:)"|'([A-Za-z]:)')\s""", re.IGNORECASE)
 _LINE = "\r\r\n"
 
 
@@ -42,6 +47,8 @@ def _instances(ctx: ToolContext, alias: str) -> list[dict[str, str]] | None:
             {"Capacity": str(v.capacity_bytes), "DriveLetter": v.drive, "FileSystem": v.filesystem, "Label": ""}
             for v in machine.profile.volumes
         ]
+    if alias == "logicaldisk":
+        return _logical_disks(ctx)
     if alias == "qfe":
         kbs = [k for k in machine.profile.installed_kbs]
         found = _WHERE_HOTFIX_RE.search(ctx.raw_args)
@@ -60,6 +67,29 @@ def _instances(ctx: ToolContext, alias: str) -> list[dict[str, str]] | None:
             return []
         return [{"Name": entry.path.lower(), "Version": entry.version or "", "FileSize": str(len(entry.data))}]
     return None
+
+
+def _logical_disks(ctx: ToolContext) -> list[dict[str, str]] | None:
+    machine = ctx.machine
+    disks = [
+        {
+            "DeviceID": v.drive,
+            "DriveType": "3",
+            "FileSystem": v.filesystem,
+            "FreeSpace": str(machine.files.free_space(v.drive)),
+            "Size": str(v.capacity_bytes),
+        }
+        for v in machine.profile.volumes
+        if v.drive
+    ]
+    rest = ctx.raw_args.split(None, 1)[1] if len(ctx.raw_args.split(None, 1)) > 1 else ""
+    if not re.match(r"\s*where\b", rest, re.IGNORECASE):
+        return disks
+    found = _WHERE_DEVICE_RE.match(rest)
+    if found is None:
+        return None  # a where clause the lab does not take: an invalid query (strict)
+    wanted = (found.group(1) or found.group(2)).upper()
+    return [disk for disk in disks if disk["DeviceID"].upper() == wanted]
 
 
 @register_tool("wmic")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +22,8 @@ from unit.plugins.plugin_utils.probe_samples import Host, probe_output, wmic_out
 
 from ansible_collections.winfix.volsnap.plugins.action import (
     volsnap_facts,
+    volsnap_preflight,
+    volsnap_preflight_report,
     volsnap_restart,
     volsnap_update,
     volsnap_verify,
@@ -39,6 +42,7 @@ MSU_XML = Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "fi
 NOW = "20121123120000.000000+060"  # the probe's LocalDateTime in probe_samples
 SEVEN_HOURS_AGO = "20121123050000.000000+060"
 TEN_MINUTES_AGO = "20121123115000.000000+060"
+YES = "yes\r\n"  # what the preflight's `if exist … (echo yes) else echo no` prints for what is there
 
 
 # -- a host that answers the collection's commands --------------------------------------------------------------
@@ -62,6 +66,8 @@ class Script:
         self.sent.append(cmd)
         if cmd == probe_command():
             return 0, probe_output(self.host), ""
+        if cmd.startswith("echo @@volsnap temp&"):  # the preflight's line
+            return 0, self._preflight(cmd), ""
         if "@@volsnap-lock" in cmd:
             return self._lock(cmd)
         if "@@volsnap-removal" in cmd:
@@ -115,6 +121,22 @@ class Script:
             f"@@volsnap {name}\r\n{bodies.get(name) or ''}@@volsnap-rc {0 if bodies.get(name) else 1}\r\n"
             for name in names
         )
+
+    def _preflight(self, cmd: str) -> str:
+        """Every section the line asks for, answered as a host with everything in place would (the lock as set)."""
+        sha1 = self.host.build == 3790  # a stock Server 2003: no SHA-2, the plain form answers with SHA-1
+        digest = "69 c6 40 1e 58 5d f2 ab 81 f8 04 c0 f8 93 ef 7a 97 dc 8c d8" if sha1 else " ".join(["cf"] * 32)
+        label = "SHA1" if sha1 else "SHA256"
+        taken = {"stale": SEVEN_HOURS_AGO, "fresh": TEN_MINUTES_AGO}.get(self.lock)
+        bodies = {
+            "hash": f"{label} hash of file volsnap.sys:\r\n{digest}\r\nCertUtil: -hashfile command completed.\r\n",
+            "free": wmic_output([{"FreeSpace": "12884901888"}]),
+            "lock": f"@@volsnap-lock held\r\nwinfix-volsnap lock taken {taken} by awx-ee run 0badc0de\r\n"
+            if taken
+            else "",
+        }
+        names = [part.split("&", 1)[0].strip() for part in cmd.split("echo @@volsnap ")[1:]]
+        return "".join(f"@@volsnap {name}\r\n{bodies.get(name, YES)}@@volsnap-rc 0\r\n" for name in names)
 
     def _lock(self, cmd: str) -> tuple[int, str, str]:
         if cmd.startswith("type ") or self.lock == "free":  # breaking a stale lock, or a free one
@@ -170,6 +192,7 @@ class Run:
 
 ACTIONS = {
     "volsnap_facts": volsnap_facts.ActionModule,
+    "volsnap_preflight": volsnap_preflight.ActionModule,
     "volsnap_update": volsnap_update.ActionModule,
     "volsnap_restart": volsnap_restart.ActionModule,
     "volsnap_verify": volsnap_verify.ActionModule,
@@ -179,7 +202,7 @@ ACTIONS = {
 def execute(run: Run, package_dir: Path) -> tuple[dict[str, Any], bool]:
     """The task result, and whether the action raised (Ansible then reports the exception's result)."""
     args = dict(run.args)
-    if run.module == "volsnap_update" and "package_dir" not in args:
+    if run.module in ("volsnap_update", "volsnap_preflight") and "package_dir" not in args:
         args["package_dir"] = str(package_dir)
     task = SimpleNamespace(args=args, async_val=0, check_mode=run.check_mode, action=f"winfix.volsnap.{run.module}")
     action = ACTIONS[run.module](
@@ -266,6 +289,22 @@ RUNS = [
     Run("verify not applicable", "volsnap_verify", {"allow": ["not_applicable"]}, Script(WIN8)),
     Run("verify prerequisite", "volsnap_verify", {}, Script(NO_SP2)),
     Run("verify unknown", "volsnap_verify", {}, Script(UNKNOWN)),
+    # volsnap_preflight: every status, each source, a held lock, a refused argument
+    Run("preflight ready", "volsnap_preflight", {}),
+    Run("preflight url", "volsnap_preflight", {"source": "url", "package_url": "http://p.example/kb/"}),
+    Run(
+        "preflight 2003 url", "volsnap_preflight", {"source": "url", "package_url": "http://p.example/"}, Script(W2003)
+    ),
+    Run("preflight host", "volsnap_preflight", {"source": "host", "package_path": "D:\\packages"}, Script(VISTA)),
+    Run("preflight fresh lock", "volsnap_preflight", {}, Script(lock="fresh")),
+    Run("preflight stale lock", "volsnap_preflight", {}, Script(lock="stale")),
+    Run("preflight compliant", "volsnap_preflight", {}, Script(COMPLIANT)),
+    Run("preflight pending", "volsnap_preflight", {}, Script(PENDING)),
+    Run("preflight not applicable", "volsnap_preflight", {}, Script(WIN8)),
+    Run("preflight prerequisite", "volsnap_preflight", {}, Script(NO_SP2)),
+    Run("preflight unknown", "volsnap_preflight", {}, Script(UNKNOWN)),
+    Run("preflight no clock", "volsnap_preflight", {}, Script(NO_CLOCK), check_mode=True),
+    Run("preflight without package_url", "volsnap_preflight", {"source": "url"}),
 ]
 
 
@@ -452,3 +491,137 @@ def test_times_sent_to_a_host_come_from_its_clock(results: list[tuple[Run, dict[
     assert by_name["now, never back"]["failed"] and "gave no boot time" in by_name["now, never back"]["msg"]
     assert "shutdown could not be sent" in by_name["now, not sent"]["msg"]
     assert "cannot read the host's boot time" in by_name["now, no boot time"]["msg"]
+
+
+# -- volsnap_preflight's checks, and the preflight report ------------------------------------------------------------
+_CHECK_CONDITIONS: dict[str, Callable[[Run, dict[str, Any]], bool]] = {
+    "always": lambda run, r: True,
+    "when the host needs the update": lambda run, r: r["status"] == "vulnerable",
+    "when the host needs the update and O(source=url)": lambda run, r: (
+        r["status"] == "vulnerable" and run.args.get("source") == "url"
+    ),
+}
+
+
+def test_each_preflight_check_appears_exactly_when_its_returned_text_says(
+    results: list[tuple[Run, dict[str, Any], bool]],
+) -> None:
+    documented = returns("volsnap_preflight")["checks"]["contains"]
+    seen: set[str] = set()
+    for run, result, raised in results:
+        if run.module != "volsnap_preflight" or raised:
+            continue
+        for name, spec in documented.items():
+            wanted = _CHECK_CONDITIONS[spec["returned"]](run, result)
+            assert (name in result["checks"]) == wanted, (run.name, name, sorted(result["checks"]))
+        for check in result["checks"].values():
+            assert set(check) == {"ok", "detail"} and isinstance(check["ok"], bool) and check["detail"]
+        assert result["ready"] == all(check["ok"] for check in result["checks"].values())
+        seen |= set(result["checks"])
+    assert seen == set(documented)
+
+
+def test_the_preflight_says_what_is_missing(results: list[tuple[Run, dict[str, Any], bool]]) -> None:
+    by_name = {run.name: (result, raised) for run, result, raised in results if run.module == "volsnap_preflight"}
+
+    def failed(name: str) -> list[str]:
+        result, raised = by_name[name]
+        assert not raised, result
+        return [check for check, value in result["checks"].items() if not value["ok"]]
+
+    assert failed("preflight ready") == [] and by_name["preflight ready"][0]["msg"] == "ready"
+    assert failed("preflight 2003 url") == ["urlcache"]
+    assert by_name["preflight 2003 url"][0]["checks"]["host_hash"]["detail"].startswith("sha1: ")
+    assert failed("preflight fresh lock") == ["lock"] and failed("preflight stale lock") == []
+    assert "would be broken" in by_name["preflight stale lock"][0]["checks"]["lock"]["detail"]
+    assert failed("preflight prerequisite") == ["assessment"] and failed("preflight unknown") == ["assessment"]
+    assert failed("preflight no clock")[-1] == "host_time"
+    assert by_name["preflight fresh lock"][0]["msg"] == "not ready: lock"
+    refused, raised = by_name["preflight without package_url"]
+    assert raised and refused["msg"] == "source=url needs package_url; nothing was sent"
+
+
+class _HostVars(dict):  # type: ignore[type-arg]
+    """Ansible's hostvars as the report reads them: raw_get, without templating."""
+
+    def raw_get(self, name: str) -> Any:
+        return self.get(name, {})
+
+
+def _report(
+    results: dict[str, Any], tmp_path: Path, batches: list[list[str]], check_mode: bool = False
+) -> list[dict[str, Any]]:
+    """volsnap_preflight_report run once per batch, as the playbook runs it (run_once, delegated, facts kept)."""
+    every = [host for batch in batches for host in batch]
+    hostvars = _HostVars({host: {"volsnap_preflight_result": results.get(host)} for host in every})
+    hostvars["localhost"] = {}
+    task = SimpleNamespace(
+        args={"dir": str(tmp_path)},
+        async_val=0,
+        check_mode=check_mode,
+        action="winfix.volsnap.volsnap_preflight_report",
+        run_once=True,
+        delegate_to="localhost",
+        delegate_facts=True,
+        _uuid="task-1",
+    )
+    outs = []
+    for batch in batches:
+        action = volsnap_preflight_report.ActionModule(
+            task, ScriptedConnection(Script()), SimpleNamespace(check_mode=check_mode), None, None, None
+        )
+        out = action.run(
+            task_vars={
+                "hostvars": hostvars,
+                "ansible_play_hosts_all": every,
+                "ansible_play_hosts": every,
+                "ansible_play_batch": batch,
+            }
+        )
+        hostvars["localhost"] = {"ansible_facts": out["ansible_facts"]}
+        outs.append(out)
+    return outs
+
+
+def test_the_preflight_report_returns_what_its_return_says_and_writes_preflight_json(
+    results: list[tuple[Run, dict[str, Any], bool]], tmp_path: Path
+) -> None:
+    by_host = {
+        "ready": next(result for run, result, _raised in results if run.name == "preflight ready"),
+        "locked": next(result for run, result, _raised in results if run.name == "preflight fresh lock"),
+        "down": {"unreachable": True, "msg": "winrs: cannot reach the WinRM endpoint", "changed": False},
+    }
+    first, last = _report(by_host, tmp_path, [["ready", "locked"], ["down"]])
+    documented = returns("volsnap_preflight_report")
+    for out in (first, last):
+        for key, value in out.items():
+            if key in COMMON or key == "ansible_stats":
+                continue
+            assert key in documented, f"volsnap_preflight_report returns {key!r}, which its RETURN does not list"
+            _check(value, documented[key], f"volsnap_preflight_report: {key}")
+        assert {key for key, spec in documented.items() if spec["returned"] == "always"} <= set(out)
+    # after the first batch, the host of the second is not attempted yet; after the second, it is unreachable
+    assert first["not_ready"]["down"].startswith("reachable: not attempted")
+    assert set(last["not_ready"]) == {"locked", "down"}
+    assert last["not_ready"]["down"] == "reachable: winrs: cannot reach the WinRM endpoint"
+    assert last["table"][1:] == ["down    no     reachable", "locked  no     lock", "ready   yes"]
+    written = json.loads((tmp_path / "preflight.json").read_text())
+    assert last["files"] == [str(tmp_path / "preflight.json")]
+    assert set(written) == {"generated", "summary", "hosts"} and written["summary"] == {"ready": 1, "not_ready": 2}
+    assert written["hosts"]["ready"] == {"ready": True, "checks": by_host["ready"]["checks"]}
+    published = last["ansible_stats"]["data"]["volsnap_preflight"]
+    assert published["not_ready"] == {"down": ["reachable"], "locked": ["lock"]}
+
+
+def test_the_preflight_report_writes_nothing_in_check_mode_and_refuses_to_run_per_host(tmp_path: Path) -> None:
+    (out,) = _report({"h": {"unreachable": True, "msg": "down"}}, tmp_path, [["h"]], check_mode=True)
+    assert out["files"] == [] and not (tmp_path / "preflight.json").exists()
+    assert out["not_ready"] == {"h": "reachable: down"} and out["msg"].endswith("nothing written (check mode)")
+    task = SimpleNamespace(
+        args={}, async_val=0, check_mode=False, action="x", run_once=False, delegate_to=None, delegate_facts=None
+    )
+    action = volsnap_preflight_report.ActionModule(
+        task, ScriptedConnection(Script()), SimpleNamespace(check_mode=False), None, None, None
+    )
+    with pytest.raises(AnsibleActionFail, match="needs run_once: true, delegate_to: localhost"):
+        action.run(task_vars={})

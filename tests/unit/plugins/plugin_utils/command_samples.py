@@ -18,6 +18,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._lock import (
     owner_command,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._msu import MsuPackage
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._preflight import plan as preflight_plan
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import probe_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._removal import removal_command as folder_removal_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._restart import (
@@ -89,9 +90,14 @@ def restart_lines(family: str) -> list[str]:
     return [shutdown_command(0, "winfix", build), task_create_v2("winfix-volsnap-restart", r'"C:\Windows\Temp\t.xml"')]
 
 
+def preflight_lines(family: str) -> list[str]:
+    return [preflight_plan(family, PACKAGES[family][2]).line]
+
+
 def all_lines(family: str) -> list[str]:
     return [
         probe_command(),
+        *preflight_lines(family),
         *lock_lines(family),
         *installer_lines(family),
         *transfer_lines(family),
