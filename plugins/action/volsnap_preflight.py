@@ -20,8 +20,6 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._checksums import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
     UnsafeArgumentError,
-    check_file_name,
-    quote_path,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import Algorithm
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._local_files import file_digest
@@ -36,7 +34,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._preflight import (
     parse_preflight,
     plan,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import SAFE_URL
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import check_source_arguments
 
 # The package arguments of volsnap_update, so that a preflight is given exactly what the remediation will be.
 ARGUMENT_SPEC = {
@@ -56,22 +54,10 @@ class ActionModule(VolsnapAction):
     takes_lock = True  # it takes no lock, but judges a held one by volsnap_lock_max_age_s
 
     def check_arguments(self, args: dict[str, Any]) -> None:
-        """The same refusals as volsnap_update's, before anything is sent."""
-        needed = {"host": "package_path", "url": "package_url"}.get(args["source"])
-        if needed and not args[needed]:
-            raise AnsibleActionFail(f"source={args['source']} needs {needed}; nothing was sent")
         try:
-            for key, name in args["package_names"].items():
-                check_file_name(str(name), f"package_names[{key}]")
-            if args["source"] == "host":
-                quote_path(args["package_path"])
+            check_source_arguments(args)
         except UnsafeArgumentError as error:
             raise AnsibleActionFail(f"{error}; nothing was sent") from None
-        if args["source"] == "url" and not SAFE_URL.match((args["package_url"] or "").rstrip("/") + "/x"):
-            raise AnsibleActionFail(
-                "package_url cannot be passed to cmd.exe safely (an http(s) URL without %, quotes or spaces); "
-                "nothing was sent"
-            )
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result, args, facts, assessment = self.start(tmp, task_vars)

@@ -30,7 +30,6 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._checksums import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
     UnsafeArgumentError,
-    check_file_name,
     quote_path,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CleanupFailed, CommandStillRunning
@@ -56,6 +55,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._servicing import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     SAFE_URL,
+    check_source_arguments,
     has_urlcache,
     host_copy_command,
     url_fetch_command,
@@ -89,21 +89,10 @@ class ActionModule(VolsnapAction):
     takes_lock = True
 
     def check_arguments(self, args: dict[str, Any]) -> None:
-        needed = {"host": "package_path", "url": "package_url"}.get(args["source"])
-        if needed and not args[needed]:
-            raise AnsibleActionFail(f"source={args['source']} needs {needed}; nothing was sent")
         try:
-            for key, name in args["package_names"].items():
-                check_file_name(str(name), f"package_names[{key}]")
-            if args["source"] == "host":
-                quote_path(args["package_path"])  # the package names joined to it are checked above
+            check_source_arguments(args)
         except UnsafeArgumentError as error:
             raise AnsibleActionFail(f"{error}; nothing was sent") from None
-        if args["source"] == "url" and not _URL.match((args["package_url"] or "").rstrip("/") + "/x"):
-            raise AnsibleActionFail(
-                f"package_url {args['package_url']!r} cannot be passed to cmd.exe safely (an http(s) URL without %, "
-                "quotes or spaces); nothing was sent"
-            )
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result, args, facts, assessment = self.start(tmp, task_vars)

@@ -14,16 +14,38 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import quote_path
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import (
+    UnsafeArgumentError,
+    check_file_name,
+    quote_path,
+)
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._hashes import hash_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
 
 LINE = 76  # base64 characters per line, as MIME does: well under any line limit of findstr or certutil
 # An http(s) URL that cmd.exe takes inside double quotes as it is: no %, quotes, spaces or control characters.
 SAFE_URL = re.compile(r"^https?://[A-Za-z0-9._~:/?#@$&'()*+,;=\[\]-]+$")
+
+
+def check_source_arguments(args: Mapping[str, Any]) -> None:
+    """The package source arguments of volsnap_update and volsnap_preflight (source, package_path, package_url,
+    package_names), checked before anything is sent; raises UnsafeArgumentError saying what is wrong."""
+    needed = {"host": "package_path", "url": "package_url"}.get(args["source"])
+    if needed and not args[needed]:
+        raise UnsafeArgumentError(f"source={args['source']} needs {needed}")
+    for key, name in args["package_names"].items():
+        check_file_name(str(name), f"package_names[{key}]")
+    if args["source"] == "host":
+        quote_path(args["package_path"])  # the package names joined to it are checked above
+    if args["source"] == "url" and not SAFE_URL.match((args["package_url"] or "").rstrip("/") + "/x"):
+        # The value is not repeated: a URL can carry credentials.
+        raise UnsafeArgumentError(
+            "package_url cannot be passed to cmd.exe safely (an http(s) URL without %, quotes or spaces)"
+        )
 
 
 def has_urlcache(facts: HostFacts) -> bool:

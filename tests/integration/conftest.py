@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -178,6 +180,21 @@ def run_ansible(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str
         capture_output=True,
         timeout=600,
     )
+
+
+def raw(lab: Lab, host: str, command: str, check: bool = True) -> str:
+    """`ansible HOST -m raw -a COMMAND` on a lab host (a test's own command); its output. With `check`, it must work."""
+    done = run_ansible("ansible", "-i", str(lab.inventory), host, "-m", "raw", "-a", command)
+    if check:
+        assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def host_now(lab: Lab, host: str) -> dt.datetime:
+    """The host's local time, as wmic shows it."""
+    found = re.search(r"LocalDateTime=(\d{14})", raw(lab, host, "wmic os get LocalDateTime /value < nul"))
+    assert found is not None
+    return dt.datetime.strptime(found.group(1), "%Y%m%d%H%M%S")
 
 
 @pytest.fixture(scope="module")

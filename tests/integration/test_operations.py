@@ -15,24 +15,11 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import BIN, DEFAULTS, ROOT, VISTA, W7, W2003, Lab, ansible_env, remediate, run_ansible
+from conftest import BIN, DEFAULTS, ROOT, VISTA, W7, W2003, Lab, ansible_env, host_now, raw, remediate, run_ansible
 from fault_matrix import fault
 
 FAST = {"restart_takes_s": 1}
 LOCK = r"C:\Windows\Temp\winfix-volsnap.lock"
-
-
-def _raw(lab: Lab, host: str, command: str) -> str:
-    done = run_ansible("ansible", "-i", str(lab.inventory), host, "-m", "raw", "-a", command)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-def _host_now(lab: Lab, host: str) -> dt.datetime:
-    """The host's local time, as wmic shows it."""
-    found = re.search(r"LocalDateTime=(\d{14})", _raw(lab, host, "wmic os get LocalDateTime /value < nul"))
-    assert found is not None
-    return dt.datetime.strptime(found.group(1), "%Y%m%d%H%M%S")
 
 
 def _module(lab: Lab, host: str, module: str, args: str, *extra: str) -> tuple[subprocess.CompletedProcess[str], Any]:
@@ -102,9 +89,9 @@ def test_a_killed_run_leaves_its_lock_a_later_run_refuses_it_fresh_and_breaks_it
         os.kill(pid, signal.SIGKILL)
     run.wait(30)
     killed_at = time.monotonic()
-    listing = _raw(lab, "killed", r"dir /b C:\Windows\Temp")
+    listing = raw(lab, "killed", r"dir /b C:\Windows\Temp")
     assert "winfix-volsnap.lock" in listing and re.search(r"winfix-volsnap-[0-9a-f]{8}", listing)
-    owner = _raw(lab, "killed", rf"type {LOCK}\owner.txt")
+    owner = raw(lab, "killed", rf"type {LOCK}\owner.txt")
     taken = re.search(r"winfix-volsnap lock taken (\d{14})\.\d{6}[+-]\d{3} by \S+ run ([0-9a-f]{8})", owner)
     assert taken is not None, owner  # the host's own time when the lock was taken
     run_id = taken.group(2)
@@ -127,16 +114,16 @@ def test_a_killed_run_leaves_its_lock_a_later_run_refuses_it_fresh_and_breaks_it
     row = _row(tmp_path, "killed")
     assert "1603" in row["reason"]  # the installer fault, reported as such
     assert any(action.startswith(f"lock: broke the stale lock {LOCK} of run {run_id}") for action in row["actions"])
-    assert "winfix-volsnap.lock" not in _raw(lab, "killed", r"dir /b C:\Windows\Temp")  # released afterwards
+    assert "winfix-volsnap.lock" not in raw(lab, "killed", r"dir /b C:\Windows\Temp")  # released afterwards
 
 
 @fault("stale-lock")
 def test_a_lock_of_another_controller_older_than_the_default_is_broken_and_the_result_says_whose(
     lab: Lab, packages: Path
 ) -> None:
-    seven_hours_ago = _host_now(lab, "stale") - dt.timedelta(hours=7)
+    seven_hours_ago = host_now(lab, "stale") - dt.timedelta(hours=7)
     owner = f"winfix-volsnap lock taken {seven_hours_ago:%Y%m%d%H%M%S}.000000+000 by awx-ee-7f9c run 0badc0de"
-    _raw(lab, "stale", f"mkdir {LOCK} && echo {owner}> {LOCK}\\owner.txt")
+    raw(lab, "stale", f"mkdir {LOCK} && echo {owner}> {LOCK}\\owner.txt")
     done, result = _module(lab, "stale", "volsnap_update", f"package_dir={packages}")
     assert done.returncode == 0, done.stdout
     broken = result["lock_broken"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, VISTA, W7, W2003, AwxJob, Lab, run_ansible
+from conftest import DEFAULTS, VISTA, W7, W2003, AwxJob, Lab, host_now, raw, run_ansible
 
 from winlab.host import cmdparse
 from winlab.host.cmdparse import Binary, Block, If, Node
@@ -70,25 +70,13 @@ def lab(lab_factory: Any) -> Lab:
     (host_vars / "url-2003.yml").write_text(
         "volsnap_package_source: url\nvolsnap_package_url: http://127.0.0.1:9/kb2748349/\n"  # never fetched
     )
-    now = {name: _host_now(started, name) for name in ("stale-lock", "fresh-lock")}
+    now = {name: host_now(started, name) for name in ("stale-lock", "fresh-lock")}
     for name, age in (("stale-lock", dt.timedelta(hours=7)), ("fresh-lock", dt.timedelta(minutes=10))):
         taken = now[name] - age
         owner = f"winfix-volsnap lock taken {taken:%Y%m%d%H%M%S}.000000+000 by awx-ee-7f9c run 0badc0de"
-        _raw(started, name, f"mkdir {LOCK} && echo {owner}> {LOCK}\\owner.txt")
-    _raw(started, "no-dism", r"del /q C:\Windows\System32\dism.exe")
+        raw(started, name, f"mkdir {LOCK} && echo {owner}> {LOCK}\\owner.txt")
+    raw(started, "no-dism", r"del /q C:\Windows\System32\dism.exe")
     return started
-
-
-def _raw(lab: Lab, host: str, command: str) -> str:
-    done = run_ansible("ansible", "-i", str(lab.inventory), host, "-m", "raw", "-a", command)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-def _host_now(lab: Lab, host: str) -> dt.datetime:
-    found = re.search(r"LocalDateTime=(\d{14})", _raw(lab, host, "wmic os get LocalDateTime /value < nul"))
-    assert found is not None
-    return dt.datetime.strptime(found.group(1), "%Y%m%d%H%M%S")
 
 
 def _preflight(lab: Lab, packages: Path, report: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -205,7 +193,7 @@ def test_a_mixed_fleet_is_marked_host_by_host_and_nothing_changes(lab: Lab, pack
         else:
             assert sent == 2, (name, sent)  # the probe and the one preflight line
     for name in ("stale-lock", "fresh-lock"):
-        listing = _raw(lab, name, r"dir /b C:\Windows\Temp")
+        listing = raw(lab, name, r"dir /b C:\Windows\Temp")
         assert "winfix-volsnap.lock" in listing and not re.search(r"winfix-volsnap-[0-9a-f]{8}", listing)
 
 
