@@ -22,6 +22,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils import _report
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import UTC
 
 ARGUMENT_SPEC = {
     "dir": {"type": "path"},
@@ -49,7 +50,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]
             if args["accept"] is not None
             else _report.accepted_statuses(args["require"] or "reached")
         )
-        now = dt.datetime.now(dt.UTC)
+        now = dt.datetime.now(UTC)
         stamp = _report.timestamp(now)
         name: str | None = None  # this run's part, for a play's own hosts
         if args["merge_parts"]:

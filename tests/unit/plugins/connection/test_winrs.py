@@ -22,6 +22,7 @@ from winrm.exceptions import (
 )
 from winrm.vendor.requests_kerberos.exceptions import KerberosExchangeError
 
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._compat import supply_connection_extras
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning, WinrsFailure
 
 PASSWORD = "S3cret-Pass!"
@@ -54,9 +55,30 @@ def connection(variables: dict[str, Any]) -> Any:
     from ansible.template import Templar
 
     conn = connection_loader.get("winfix.volsnap.winrs", PlayContext(), None)
-    var_options = conn._resolve_option_variables({**BASE_VARS, **variables}, Templar(loader=DataLoader()))
-    conn.set_options(var_options=var_options)
+    templar = Templar(loader=DataLoader())
+    host_vars = {**BASE_VARS, **variables}
+    conn.set_options(var_options=_var_options(conn, host_vars, templar))
+    # ansible-core 2.15 gives a collection connection no extras; the collection's actions supply them (_compat).
+    supply_connection_extras(conn, host_vars, templar.template)
     return conn
+
+
+def _var_options(conn: Any, variables: dict[str, Any], templar: Any) -> dict[str, Any]:
+    """What the task executor passes to set_options(var_options=...): from 2.17 on the connection resolves them
+    itself; 2.15 and 2.16 build them in TaskExecutor._set_connection_options, as copied here."""
+    if hasattr(conn, "_resolve_option_variables"):
+        return dict(conn._resolve_option_variables(variables, templar))
+    from ansible import constants as C
+
+    options: dict[str, Any] = {"_extras": {}}
+    for name in C.config.get_plugin_vars("connection", conn._load_name):
+        if name in variables:
+            options[name] = templar.template(variables[name])
+    prefix = conn.extras_prefix if hasattr(conn, "extras_prefix") else conn._load_name  # 2.16 : 2.15
+    for name, value in variables.items():
+        if name.startswith(f"ansible_{prefix}_") and name not in options:
+            options["_extras"][name] = templar.template(value)
+    return options
 
 
 class NewerProtocol:
