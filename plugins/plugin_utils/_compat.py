@@ -27,9 +27,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.plugins import AnsiblePlugin
-from ansible.release import __version__ as _ansible_version
-
-ANSIBLE_CORE: tuple[int, int] = (int(_ansible_version.split(".")[0]), int(_ansible_version.split(".")[1]))
 
 # 2.16 and later collect a connection's `_extras` (the ansible_<prefix>_* variables that are not options) by its
 # `extras_prefix` ("winrm" for the winrs connection). 2.15 collects them by `ansible_<load name>_`, and a collection's
