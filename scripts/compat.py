@@ -7,8 +7,9 @@ For each version (2.15 to 2.19), in `.venv-compat/<version>` on the oldest Pytho
   sanity  `ansible-test sanity` of that version (scripts/run-sanity, its own pip stand-in and ignore file)
   e2e     the lab (the main .venv's winlab) serves tests/compat/fleet.yml; that version's ansible-playbook, with only
           the installed tarball on its collections path, runs winfix.volsnap.audit (every exposed host reported
-          vulnerable, nothing changed) and winfix.volsnap.remediate with a restart now (every host compliant after)
-  types   (the Python 3.9 version only) mypy --python-version 3.9 over the controller code, on Python 3.9
+          vulnerable, nothing changed), winfix.volsnap.remediate with a restart now (every host compliant after), and
+          winfix.volsnap.report_merge over the run's saved part and a crafted one (its template text kept as data)
+  types   (2.15 only) mypy --python-version 3.9 over the controller code (on Python 3.9 where it is here)
 
 One line per version says what passed; the logs of every step are in .venv-compat/logs/. Exit status 1 when anything
 failed. COMPAT_VERSIONS="2.15 2.19" and COMPAT_STEPS="unit e2e" narrow a run. Virtualenvs are made once and kept
@@ -36,6 +37,10 @@ LOGS = COMPAT / "logs"
 BUILD = COMPAT / "build"
 FLEET = ROOT / "tests" / "compat" / "fleet.yml"
 MYPY_PACKAGES = ("plugin_utils", "action", "connection")
+# A part another run could have published, with template text where a host's reason goes (report_merge reads parts as
+# data, never as templates).
+CRAFTED_HOST = "crafted-host"
+CRAFTED_REASON = "{{ 6 * 7 }} {{ lookup('env', 'HOME') }}"
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,7 @@ class Runner:
         ok = run([self.interpreter, "-m", "venv", self.venv], log)
         ok = ok and run([self.bin / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"], log)
         packages = [self.version.requirement, "-r", ROOT / "requirements.txt", *TEST_REQUIREMENTS]
-        if self.version.python == "3.9":
+        if self.version.python == "3.9":  # the mypy run for Python 3.9 (see types)
             packages += [self.version.mypy, "types-PyYAML"]
         ok = ok and run([self.bin / "python", "-m", "pip", "install", "--quiet", *packages], log)
         if ok:
@@ -260,16 +265,52 @@ class Runner:
                 "volsnap_restart=now",
                 "-e",
                 f"volsnap_report_dir={work / 'after'}",
+                "-e",
+                f"volsnap_save_part={work / 'part.json'}",
             ],
             log,
             env,
             cwd=work,
         )
-        return audited and remediated and self._reports_say_fixed(work, log)
+        merged = remediated and self._merge_with_a_crafted_part(work, log, env)
+        return audited and remediated and merged and self._reports_say_fixed(work, log)
+
+    def _merge_with_a_crafted_part(self, work: Path, log: Path, env: dict[str, str]) -> bool:
+        """winfix.volsnap.report_merge over the run's saved part and a crafted one whose host reports template text:
+        parts are data on every version (2.19 would not template untrusted text; 2.15 to 2.18 would template any
+        string that reached the templar), so the merged report must keep the text as it came."""
+        try:
+            saved = json.loads((work / "part.json").read_text())
+            own_part = next(iter(saved.values()))
+            row = dict(next(iter(own_part["rows"].values())), reason=CRAFTED_REASON)
+        except (OSError, ValueError, StopIteration, KeyError) as error:
+            with log.open("a") as out:
+                out.write(f"no saved part to merge: {error}\n")
+            return False
+        crafted = {"volsnap_part_crafted": {"generated": own_part["generated"], "rows": {CRAFTED_HOST: row}}}
+        (work / "crafted.json").write_text(json.dumps(crafted))
+        return run(
+            [
+                self.bin / "ansible-playbook",
+                "winfix.volsnap.report_merge",
+                "-e",
+                f"@{work / 'part.json'}",
+                "-e",
+                f"@{work / 'crafted.json'}",
+                "-e",
+                f"volsnap_report_dir={work / 'merged'}",
+                "-e",
+                "volsnap_require=reached",
+            ],
+            log,
+            env,
+            cwd=work,
+        )
 
     def _reports_say_fixed(self, work: Path, log: Path) -> bool:
-        """Before: the four exposed hosts vulnerable, the SP1 host compliant. After: all compliant, the exposed ones
-        with the update among their actions; and no ansible-core said that it does not support the collection."""
+        """Before: the three exposed hosts vulnerable, the SP1 host compliant. After: all compliant, the exposed ones
+        with the update among their actions. Merged: the fleet and the crafted host, its text as it came. And no
+        ansible-core said that it does not support the collection."""
         problems: list[str] = []
         try:
             before = json.loads((work / "before" / "report.json").read_text())["hosts"]
@@ -288,6 +329,15 @@ class Runner:
         for host in exposed & set(after):
             if not after[host].get("actions"):
                 problems.append(f"{host}: no action recorded in the report after remediation")
+        try:
+            merged = json.loads((work / "merged" / "report.json").read_text())["hosts"]
+        except (OSError, ValueError, KeyError) as error:
+            problems.append(f"no merged report: {error}")
+            merged = {}
+        if set(merged) != {*expected_before, CRAFTED_HOST}:
+            problems.append(f"merged report hosts {sorted(merged)}, expected the fleet and {CRAFTED_HOST}")
+        elif merged[CRAFTED_HOST].get("reason") != CRAFTED_REASON:
+            problems.append(f"the crafted part's text was changed: {merged[CRAFTED_HOST].get('reason')!r}")
         output = log.read_text()
         if "does not support Ansible version" in output:
             problems.append("ansible-core warned that the collection does not support it (meta/runtime.yml)")
@@ -330,7 +380,7 @@ def main() -> int:
             results.append("install FAILED")
         else:
             checks: dict[str, Callable[[], bool]] = {"unit": runner.unit, "sanity": runner.sanity, "e2e": runner.e2e}
-            if version.python == "3.9" and not runner.fallback:
+            if version.python == "3.9":  # on Python 3.9, or for it with mypy 1.x where 3.9 is not here
                 checks["types"] = runner.types
             for name, check in checks.items():
                 if name in steps:
