@@ -7,7 +7,8 @@ For each version (2.15 to 2.19), in `.venv-compat/<version>` on the oldest Pytho
   sanity  `ansible-test sanity` of that version (scripts/run-sanity, its own pip stand-in and ignore file)
   e2e     the lab (the main .venv's winlab) serves tests/compat/fleet.yml; that version's ansible-playbook, with only
           the installed tarball on its collections path, runs winfix.volsnap.audit (every exposed host reported
-          vulnerable, nothing changed), winfix.volsnap.remediate with a restart now (every host compliant after), and
+          vulnerable, nothing changed), winfix.volsnap.remediate with a restart now and host variables given as
+          templates (every host compliant after), and
           winfix.volsnap.report_merge over the run's saved part and a crafted one (its template text kept as data)
   types   (2.15 only) mypy --python-version 3.9 over the controller code (on Python 3.9 where it is here)
 
@@ -37,6 +38,12 @@ LOGS = COMPAT / "logs"
 BUILD = COMPAT / "build"
 FLEET = ROOT / "tests" / "compat" / "fleet.yml"
 MYPY_PACKAGES = ("plugin_utils", "action", "connection")
+# Host variables that the actions template themselves (self._templar.template), given as templates: each version
+# must render them (2.19 only renders trusted text; extra vars are trusted on all), or the remediation fails.
+TEMPLATED_HOST_VARS = {
+    "volsnap_lock_max_age_s": "{{ 3600 * 6 }}",
+    "volsnap_package_names": {"2003/x86": "{{ 'WindowsServer2003-KB2748349-x86-ENU' ~ '.exe' }}"},
+}
 # A part another run could have published, with template text where a host's reason goes (report_merge reads parts as
 # data, never as templates).
 CRAFTED_HOST = "crafted-host"
@@ -267,6 +274,8 @@ class Runner:
                 f"volsnap_report_dir={work / 'after'}",
                 "-e",
                 f"volsnap_save_part={work / 'part.json'}",
+                "-e",
+                json.dumps(TEMPLATED_HOST_VARS),
             ],
             log,
             env,
