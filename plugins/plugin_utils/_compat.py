@@ -9,7 +9,8 @@ plugins do that is not listed here behaves alike on all five (checked, not assum
   strings (inventory, playbooks, extra vars); 2.15 to 2.18 template every string that is not marked unsafe. The
   variables the actions template (volsnap_package_names, volsnap_catalog_overrides, volsnap_lock_max_age_s) come from
   the inventory or extra vars, trusted on every version, so the result is the same. Fleet report parts are never
-  templated on any version (volsnap_report reads them as data).
+  templated on any version (volsnap_report reads them as data). `make compat` checks both on each version: its
+  remediation gives two of those variables as templates, and its report_merge a part holding template text.
 - `hostvars.raw_get(host)`, `ActionBase.validate_argument_spec`, `set_stats` (the roles' data, aggregate false),
   `Display.warning(msg)`, `display.v(msg, host=...)` and `AnsibleActionFail(msg, result=...)` are there with the same
   meaning on 2.15 to 2.19.
