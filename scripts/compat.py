@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -253,6 +254,7 @@ class Runner:
             return False
         env = self.env()
         env["KRB5_CONFIG"] = str(work / "lab" / "krb5.conf")
+        env["ANSIBLE_SHOW_CUSTOM_STATS"] = "True"  # what set_stats published (AWX's artifacts), printed at the end
         playbook = self.bin / "ansible-playbook"
         audited = run(
             [playbook, "-i", inventory, "winfix.volsnap.audit", "-e", f"volsnap_report_dir={work / 'before'}"],
@@ -318,8 +320,9 @@ class Runner:
 
     def _reports_say_fixed(self, work: Path, log: Path) -> bool:
         """Before: the three exposed hosts vulnerable, the SP1 host compliant. After: all compliant, the exposed ones
-        with the update among their actions. Merged: the fleet and the crafted host, its text as it came. And no
-        ansible-core said that it does not support the collection."""
+        with the update among their actions. Merged: the fleet and the crafted host, its text as it came. Each of
+        the three runs published volsnap_summary (set_stats). And no ansible-core said that it does not support the
+        collection."""
         problems: list[str] = []
         try:
             before = json.loads((work / "before" / "report.json").read_text())["hosts"]
@@ -348,6 +351,9 @@ class Runner:
         elif merged[CRAFTED_HOST].get("reason") != CRAFTED_REASON:
             problems.append(f"the crafted part's text was changed: {merged[CRAFTED_HOST].get('reason')!r}")
         output = log.read_text()
+        published = re.findall(r"CUSTOM STATS: \*+\s+RUN: \{[^\n]*volsnap_summary", output)
+        if len(published) != 3:
+            problems.append(f"{len(published)} runs published volsnap_summary with set_stats, expected 3")
         if "does not support Ansible version" in output:
             problems.append("ansible-core warned that the collection does not support it (meta/runtime.yml)")
         with log.open("a") as out:
