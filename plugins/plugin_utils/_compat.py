@@ -64,5 +64,7 @@ def supply_connection_extras(connection: Any, task_vars: Mapping[str, Any], temp
     own = set(C.config.get_plugin_vars("connection", connection._load_name))
     wanted = f"ansible_{prefix}_"
     extras = {name: template(value) for name, value in task_vars.items() if name.startswith(wanted) and name not in own}
-    connection.set_option("_extras", extras)
+    # What 2.15's AnsiblePlugin.set_option("_extras", ...) does; written directly so that the same code can be tested
+    # on later versions, whose set_option accepts only documented options. The connection reads _options["_extras"].
+    connection._options["_extras"] = extras
     return True

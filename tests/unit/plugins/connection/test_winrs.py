@@ -406,3 +406,34 @@ def test_a_failure_says_whether_the_host_got_the_command(cut_at: str, started: b
     with pytest.raises(WinrsFailure) as caught:
         conn.exec_command("shutdown /r /f /t 2 /d p:2:17")
     assert caught.value.command_started is started
+
+
+def test_on_ansible_core_2_15_the_collections_actions_hand_the_extras_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2.15's task executor gives a collection's connection no extras; the actions then set them from the host's
+    variables, templated, leaving out the connection's own options (on 2.16 and later they leave them to Ansible)."""
+    from ansible_collections.winfix.volsnap.plugins.plugin_utils import _compat
+
+    conn = connection({})
+    conn._options["_extras"] = {}  # what 2.15's executor leaves there
+    host_vars = {
+        **BASE_VARS,
+        "ansible_winrm_proxy": "{{ proxy }}",
+        "ansible_winrm_send_cbt": "false",
+        "ansible_winrm_transport": "ntlm",
+        "ansible_winrm_scheme": "http",
+        "ansible_winrs_codepage": 850,
+    }
+    rendered = {"{{ proxy }}": "http://proxy.example:3128"}
+
+    monkeypatch.setattr(_compat, "EXECUTOR_COLLECTS_EXTRAS_BY_PREFIX", True)  # 2.16 to 2.19
+    assert not supply_connection_extras(conn, host_vars, lambda value: rendered.get(value, value))
+    assert conn._options["_extras"] == {}
+
+    monkeypatch.setattr(_compat, "EXECUTOR_COLLECTS_EXTRAS_BY_PREFIX", False)  # 2.15
+    assert supply_connection_extras(conn, host_vars, lambda value: rendered.get(value, value))
+    assert conn._options["_extras"] == {
+        "ansible_winrm_proxy": "http://proxy.example:3128",
+        "ansible_winrm_send_cbt": "false",
+    }
+    assert conn.protocol_kwargs()["proxy"] == "http://proxy.example:3128"
+    assert conn.protocol_kwargs()["send_cbt"] is False
