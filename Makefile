@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: venv kdc browser demo test lint typecheck unit lab-tests integration molecule sanity ansible-lint bench clean
+.PHONY: venv kdc browser demo test lint typecheck unit lab-tests integration molecule sanity compat ansible-lint bench clean
 
 venv: kdc $(STAMP)
 	@scripts/link-collection $(VENV)
@@ -34,7 +34,9 @@ browser:
 demo: venv
 	$(BIN)/python scripts/demo.py
 
-test: kdc venv browser lint typecheck unit lab-tests integration molecule ansible-lint sanity
+# `compat` runs ansible-test sanity for every supported ansible-core, 2.19 on Python 3.11 included, so `make test` does
+# not run `sanity` (the same check on .venv) a second time.
+test: kdc venv browser lint typecheck unit lab-tests integration molecule ansible-lint compat
 	@echo "make test: all checks passed"
 
 lint: venv
@@ -43,9 +45,12 @@ lint: venv
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
+# The controller code, strict, for Python 3.11 here; `make compat` checks it again for Python 3.9, on Python 3.9.
 typecheck: venv
 	cd $(VENV)/collections && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
-	  -p ansible_collections.winfix.volsnap.plugins.plugin_utils
+	  -p ansible_collections.winfix.volsnap.plugins.plugin_utils \
+	  -p ansible_collections.winfix.volsnap.plugins.action \
+	  -p ansible_collections.winfix.volsnap.plugins.connection
 
 unit: venv
 	$(BIN)/pytest -q tests/unit
@@ -66,8 +71,14 @@ ansible-lint: venv
 sanity: venv
 	scripts/run-sanity
 
+# Every supported ansible-core (2.15 to 2.19), each in .venv-compat/<version> on its oldest controller Python: unit
+# tests, ansible-test sanity, and audit + remediation of a lab fleet with the built tarball installed
+# (scripts/compat.py; COMPAT_VERSIONS="2.15 2.19" or COMPAT_STEPS="unit e2e" narrow it). The lab needs `kdc`.
+compat: kdc venv
+	$(BIN)/python scripts/compat.py
+
 bench: venv
 	$(BIN)/python benchmarks/fleet.py
 
 clean:
-	rm -rf $(VENV) tests/output .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-compat tests/output .mypy_cache .ruff_cache .pytest_cache

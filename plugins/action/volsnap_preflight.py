@@ -116,7 +116,7 @@ class ActionModule(VolsnapAction):
         )
 
     @staticmethod
-    def _sha1_listed(args: dict[str, Any], name: str) -> str | None:
+    def _sha1_listed(args: dict[str, Any], name: str) -> str:
         """`listed`, or why SHA1SUMS does not give the package's SHA-1 (volsnap_update reads it the same way)."""
         path = sums_path(args["checksum_file"], args["package_dir"], "SHA1SUMS")
         if path is None or not os.path.isfile(path):

@@ -21,6 +21,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils import _report
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._local_files import write_atomically as _write_atomically
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import UTC
 
 ARGUMENT_SPEC = {
     "dir": {"type": "path"},
@@ -48,7 +49,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]
             if args["accept"] is not None
             else _report.accepted_statuses(args["require"] or "reached")
         )
-        now = dt.datetime.now(dt.UTC)
+        now = dt.datetime.now(UTC)
         stamp = _report.timestamp(now)
         name: str | None = None  # this run's part, for a play's own hosts
         if args["merge_parts"]:

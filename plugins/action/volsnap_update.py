@@ -178,10 +178,8 @@ class ActionModule(VolsnapAction):
         not be removed, its outcome comes back with that failure, for the task to report both."""
         done: _Done | None = None
         try:
-            with (
-                self.host_lock(facts) as held,
-                self.removed_afterwards(space.workdir, f"the work folder {space.workdir}"),
-            ):
+            folder = f"the work folder {space.workdir}"
+            with self.host_lock(facts) as held, self.removed_afterwards(space.workdir, folder):
                 if held.broken is not None:
                     result["lock_broken"] = held.broken_result()
                 self._must(f"mkdir {quote_path(space.workdir)}", "creating the work folder")

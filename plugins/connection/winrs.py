@@ -318,7 +318,7 @@ _NOT_PASSED = frozenset({"self", "endpoint", "transport", "username", "password"
 _BOOLEAN_EXTRAS = frozenset({"send_cbt", "kerberos_delegation", "credssp_disable_tlsv1_2"})
 
 
-class Connection(ConnectionBase):
+class Connection(ConnectionBase):  # type: ignore[misc]
     """cmd.exe over WinRM."""
 
     transport = "winfix.volsnap.winrs"
@@ -327,6 +327,9 @@ class Connection(ConnectionBase):
     has_pipelining = False
     allow_extras = True
     _extras_prefix = "winrm"  # ansible_winrm_* variables that are not options reach pywinrm (get_option("_extras"))
+    # Set by ConnectionBase (untyped): declared for the type checker only.
+    _shell: Any
+    _connected: bool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._shell_type = "cmd"

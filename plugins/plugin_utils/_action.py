@@ -21,6 +21,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, assess
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._catalog import CatalogOverrides
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._compat import supply_connection_extras
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import (
     CleanupFailed,
     CommandStillRunning,
@@ -85,6 +86,7 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
         result: dict[str, Any] = super().run(tmp, task_vars)
         variables = task_vars or {}
         self.host_name = str(variables.get("inventory_hostname", "this host"))
+        supply_connection_extras(self._connection, variables, self._templar.template)  # ansible-core 2.15 only
         self._package_names_from_vars(variables)
         args: dict[str, Any] = self.validate_argument_spec(argument_spec=dict(self.argument_spec))[1]
         self.check_arguments(args)

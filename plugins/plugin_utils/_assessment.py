@@ -8,7 +8,6 @@ no rule gives `unknown` with the reason: a wrong "compliant" would leave backups
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,6 +23,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._catalog import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._editions import Identification, Scope, identify
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts, Volume
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import StrEnum
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._versions import (
     Branch,
     FileVersion,
@@ -41,7 +41,7 @@ RISK_NOTE = (
 )
 
 
-class Status(enum.StrEnum):
+class Status(StrEnum):
     COMPLIANT = "compliant"
     VULNERABLE = "vulnerable"
     REBOOT_PENDING = "reboot_pending"

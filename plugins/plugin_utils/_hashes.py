@@ -13,14 +13,14 @@ hex digits is read, by its length: 64 digits are SHA-256, 40 are SHA-1 (tests/la
 
 from __future__ import annotations
 
-import enum
 import re
 from dataclasses import dataclass
 
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import StrEnum
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._text import lines_of
 
 
-class Algorithm(enum.StrEnum):
+class Algorithm(StrEnum):
     SHA256 = "sha256"
     SHA1 = "sha1"
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_facts import HostFacts
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import UTC
 
 _CIM = re.compile(r"^([0-9]{14})\.([0-9]{6})([+-])([0-9]{3})$")
 # Time zones in use run from UTC-12:00 to UTC+14:00; a value outside is not a host's offset.
@@ -39,7 +40,7 @@ class HostTime:
     @property
     def utc(self) -> dt.datetime:
         """The same moment in UTC (aware), for comparisons across time zones and offset changes."""
-        return (self.local - dt.timedelta(minutes=self.offset_minutes)).replace(tzinfo=dt.UTC)
+        return (self.local - dt.timedelta(minutes=self.offset_minutes)).replace(tzinfo=UTC)
 
     def to_cim(self) -> str:
         sign = "-" if self.offset_minutes < 0 else "+"

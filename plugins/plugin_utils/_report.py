@@ -19,6 +19,8 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import UTC
+
 STATUSES = ("compliant", "vulnerable", "reboot_pending", "prerequisite_missing", "not_applicable", "unknown")
 ROW_FIELDS = (
     "status",
@@ -63,7 +65,7 @@ class PartError(ValueError):
 
 
 def timestamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime(TIME_FORMAT)
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def host_row(
@@ -175,7 +177,7 @@ def part_name(awx_job_id: Any, moment: dt.datetime, token: str) -> str:
         if not _ID.fullmatch(str(awx_job_id)):
             raise PartError(f"awx_job_id {str(awx_job_id)!r} cannot name a variable")
         return f"{PART_PREFIX}{awx_job_id}"
-    return f"{PART_PREFIX}{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}_{token}"
+    return f"{PART_PREFIX}{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}_{token}"
 
 
 def rows_of_parts(parts: Mapping[str, Any]) -> dict[str, Row]:

@@ -12,11 +12,11 @@ format; 2.0 (Vista and later) an XML definition whose StartBoundary without an o
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 from xml.sax.saxutils import escape
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import UnsafeArgumentError, check_name
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import StrEnum
 
 REASON = "p:2:17"  # Operating System: Hot fix (Planned)
 ALREADY_SCHEDULED = 1190
@@ -31,7 +31,7 @@ RESTART_COMMAND = f"shutdown.exe /r /f /t 0 /d {REASON}"
 _COMMENT_OK = re.compile(r"^[A-Za-z0-9 .,:;()_/+-]*$")
 
 
-class Mode(enum.StrEnum):
+class Mode(StrEnum):
     NOW = "now"
     WINDOW = "window"
     DELAY = "delay"

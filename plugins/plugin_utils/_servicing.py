@@ -16,7 +16,6 @@ the registry shows them in hex, CBS.log in decimal.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import (
@@ -27,6 +26,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import (
     sections_line,
     split_sections,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import StrEnum
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._reg import first_key, query_command
 
 CBS_PACKAGES = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\Packages"
@@ -71,7 +71,7 @@ EXIT_MEANINGS: dict[int, str] = {
 }
 
 
-class Result(enum.StrEnum):
+class Result(StrEnum):
     INSTALLED = "installed"
     REMOVED = "removed"
     ALREADY_INSTALLED = "already_installed"

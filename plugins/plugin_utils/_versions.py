@@ -9,10 +9,11 @@ or a service pack still missing. docs/versions.md gives each rule with its publi
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import StrEnum
 
 _VERSION_RE = re.compile(r"^\s*(\d{1,5})\.(\d{1,5})\.(\d{1,5})\.(\d{1,5})")
 _LINE_RE = re.compile(r"^(\d{1,5})\.(\d{1,5})\.(\d{1,5})$")
@@ -59,7 +60,7 @@ def line_text(line: KernelLine) -> str:
     return ".".join(str(part) for part in line)
 
 
-class Branch(enum.StrEnum):
+class Branch(StrEnum):
     """The branch labels of the built-in rules (user rules may bring their own label)."""
 
     GDR = "GDR"  # general distribution: widely released fixes only
@@ -71,7 +72,7 @@ class Branch(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class Meaning(enum.StrEnum):
+class Meaning(StrEnum):
     """What a version inside a rule's range means."""
 
     THRESHOLD = "threshold"  # fixed at `fixed` and above, exposed below

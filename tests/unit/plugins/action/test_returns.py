@@ -28,6 +28,7 @@ from ansible_collections.winfix.volsnap.plugins.action import (
     volsnap_update,
     volsnap_verify,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._compat import failure_result
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import WinrsFailure
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import probe_command
 
@@ -216,7 +217,7 @@ def execute(run: Run, package_dir: Path) -> tuple[dict[str, Any], bool]:
     try:
         return action.run(task_vars={"inventory_hostname": "h1", **run.task_vars}), False
     except AnsibleActionFail as error:
-        return dict(error.result_contribution), True
+        return failure_result(error), True
 
 
 COMPLIANT = replace(W7, volsnap_version="6.1.7600.17122")

@@ -22,6 +22,7 @@ from winrm.exceptions import (
 )
 from winrm.vendor.requests_kerberos.exceptions import KerberosExchangeError
 
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._compat import supply_connection_extras
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import CommandStillRunning, WinrsFailure
 
 PASSWORD = "S3cret-Pass!"
@@ -54,9 +55,30 @@ def connection(variables: dict[str, Any]) -> Any:
     from ansible.template import Templar
 
     conn = connection_loader.get("winfix.volsnap.winrs", PlayContext(), None)
-    var_options = conn._resolve_option_variables({**BASE_VARS, **variables}, Templar(loader=DataLoader()))
-    conn.set_options(var_options=var_options)
+    templar = Templar(loader=DataLoader())
+    host_vars = {**BASE_VARS, **variables}
+    conn.set_options(var_options=_var_options(conn, host_vars, templar))
+    # ansible-core 2.15 gives a collection connection no extras; the collection's actions supply them (_compat).
+    supply_connection_extras(conn, host_vars, templar.template)
     return conn
+
+
+def _var_options(conn: Any, variables: dict[str, Any], templar: Any) -> dict[str, Any]:
+    """What the task executor passes to set_options(var_options=...): from 2.17 on the connection resolves them
+    itself; 2.15 and 2.16 build them in TaskExecutor._set_connection_options, as copied here."""
+    if hasattr(conn, "_resolve_option_variables"):
+        return dict(conn._resolve_option_variables(variables, templar))
+    from ansible import constants as C
+
+    options: dict[str, Any] = {"_extras": {}}
+    for name in C.config.get_plugin_vars("connection", conn._load_name):
+        if name in variables:
+            options[name] = templar.template(variables[name])
+    prefix = conn.extras_prefix if hasattr(conn, "extras_prefix") else conn._load_name  # 2.16 : 2.15
+    for name, value in variables.items():
+        if name.startswith(f"ansible_{prefix}_") and name not in options:
+            options["_extras"][name] = templar.template(value)
+    return options
 
 
 class NewerProtocol:
@@ -384,3 +406,34 @@ def test_a_failure_says_whether_the_host_got_the_command(cut_at: str, started: b
     with pytest.raises(WinrsFailure) as caught:
         conn.exec_command("shutdown /r /f /t 2 /d p:2:17")
     assert caught.value.command_started is started
+
+
+def test_on_ansible_core_2_15_the_collections_actions_hand_the_extras_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2.15's task executor gives a collection's connection no extras; the actions then set them from the host's
+    variables, templated, leaving out the connection's own options (on 2.16 and later they leave them to Ansible)."""
+    from ansible_collections.winfix.volsnap.plugins.plugin_utils import _compat
+
+    conn = connection({})
+    conn._options["_extras"] = {}  # what 2.15's executor leaves there
+    host_vars = {
+        **BASE_VARS,
+        "ansible_winrm_proxy": "{{ proxy }}",
+        "ansible_winrm_send_cbt": "false",
+        "ansible_winrm_transport": "ntlm",
+        "ansible_winrm_scheme": "http",
+        "ansible_winrs_codepage": 850,
+    }
+    rendered = {"{{ proxy }}": "http://proxy.example:3128"}
+
+    monkeypatch.setattr(_compat, "EXECUTOR_COLLECTS_EXTRAS_BY_PREFIX", True)  # 2.16 to 2.19
+    assert not supply_connection_extras(conn, host_vars, lambda value: rendered.get(value, value))
+    assert conn._options["_extras"] == {}
+
+    monkeypatch.setattr(_compat, "EXECUTOR_COLLECTS_EXTRAS_BY_PREFIX", False)  # 2.15
+    assert supply_connection_extras(conn, host_vars, lambda value: rendered.get(value, value))
+    assert conn._options["_extras"] == {
+        "ansible_winrm_proxy": "http://proxy.example:3128",
+        "ansible_winrm_send_cbt": "false",
+    }
+    assert conn.protocol_kwargs()["proxy"] == "http://proxy.example:3128"
+    assert conn.protocol_kwargs()["send_cbt"] is False

@@ -17,6 +17,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._host_time import (
     seconds_between,
     window_start,
 )
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import UTC
 
 
 def at(text: str) -> HostTime:
@@ -69,7 +70,7 @@ def test_malformed_local_date_times_are_unknown(text: str | None) -> None:
 def test_the_same_moment_in_two_time_zones_is_the_same_utc() -> None:
     new_york = at("20260307183000.000000-300")
     kolkata = at("20260308050000.000000+330")  # the next day there
-    assert new_york.utc == kolkata.utc == dt.datetime(2026, 3, 7, 23, 30, tzinfo=dt.UTC)
+    assert new_york.utc == kolkata.utc == dt.datetime(2026, 3, 7, 23, 30, tzinfo=UTC)
     assert seconds_between(new_york, kolkata) == 0
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import UTC
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._report import (
     NOT_ATTEMPTED,
     STATUSES,
@@ -168,7 +169,7 @@ def test_bad_parts_are_refused_naming_part_and_host(parts: dict[str, Any], messa
 
 
 def test_part_names() -> None:
-    moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert part_name(4711, moment, "abc123") == "volsnap_part_4711"
     assert part_name(None, moment, "abc123") == "volsnap_part_20260102T030405Z_abc123"
     with pytest.raises(PartError, match="cannot name a variable"):
