@@ -205,10 +205,20 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def extra_vars(*assignments: str) -> list[str]:
+    """`-e name=value` for each assignment, as ansible-playbook takes them."""
+    return [arg for assignment in assignments for arg in ("-e", assignment)]
+
+
 def remediate(lab: Lab, hosts: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """playbooks/remediate.yml on some of the lab's hosts (volsnap_hosts)."""
     return run_ansible(
-        "ansible-playbook", "-i", str(lab.inventory), "playbooks/remediate.yml", "-e", f"volsnap_hosts={hosts}", *extra
+        "ansible-playbook",
+        "-i",
+        str(lab.inventory),
+        "playbooks/remediate.yml",
+        *extra_vars(f"volsnap_hosts={hosts}"),
+        *extra,
     )
 
 

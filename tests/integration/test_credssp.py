@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, W7, W2003, Lab, run_ansible
+from conftest import DEFAULTS, W7, W2003, Lab, extra_vars, run_ansible
 from fault_matrix import fault
 
 PASSWORD = DEFAULTS["password"]
@@ -47,8 +47,9 @@ def test_a_refused_credssp_logon_is_named(lab: Lab, no_realm: dict[str, str]) ->
         "raw",
         "-a",
         "ver",
-        "-e",
-        "ansible_password=Not-It-1",
+        *extra_vars(
+            "ansible_password=Not-It-1",
+        ),
         **no_realm,
     )
     message = re.sub(r"\s+", " ", done.stdout)

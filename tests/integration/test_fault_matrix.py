@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import yaml
-from conftest import run_ansible
+from conftest import extra_vars, run_ansible
 from fault_matrix import BY_ID, ROWS, fault, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,12 +107,11 @@ def test_templates_in_parts_are_never_rendered(tmp_path: Path) -> None:
     done = run_ansible(
         "ansible-playbook",
         "playbooks/report_merge.yml",
-        "-e",
-        f"@{tmp_path / 'part.json'}",
-        "-e",
-        f"volsnap_report_dir={tmp_path / 'out'}",
-        "-e",
-        "volsnap_require=compliant",
+        *extra_vars(
+            f"@{tmp_path / 'part.json'}",
+            f"volsnap_report_dir={tmp_path / 'out'}",
+            "volsnap_require=compliant",
+        ),
     )
     assert done.returncode != 0 and f"not compliant: {hostile} (vulnerable: {hostile})" in done.stdout
     assert not (tmp_path / "ran").exists()

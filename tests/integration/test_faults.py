@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, VISTA, W7, W2003, Lab, raw, remediate, run_ansible
+from conftest import DEFAULTS, VISTA, W7, W2003, Lab, extra_vars, raw, remediate, run_ansible
 from fault_matrix import fault
 from spnego._ntlm_raw.crypto import ntowfv1
 
@@ -60,12 +60,9 @@ def injected(lab: Lab, host: str) -> list[list[str]]:
 def test_cut_connections_leave_nothing_half_done_and_a_rerun_completes(
     lab: Lab, packages: Path, tmp_path: Path
 ) -> None:
-    args = (
-        "-e",
+    args = extra_vars(
         f"volsnap_package_dir={packages}",
-        "-e",
         "volsnap_restart=now",
-        "-e",
         f"volsnap_report_dir={tmp_path}",
     )
     first = remediate(lab, "cut-transfer,cut-install", *args)
@@ -93,14 +90,12 @@ def test_a_restart_that_never_returns_fails_in_bounded_time_and_is_reported_pend
     done = remediate(
         lab,
         "never-returns",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        "volsnap_restart_timeout=6",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=now",
+            "volsnap_restart_timeout=6",
+            f"volsnap_report_dir={tmp_path}",
+        ),
     )
     assert done.returncode != 0
     row = rows(tmp_path)["never-returns"]
@@ -121,14 +116,12 @@ def test_a_package_for_another_architecture_installs_nothing_and_says_what_the_i
     done = remediate(
         lab,
         "wrong-package:wrong-package-vista:wrong-package-2003",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
-        "-e",
-        json.dumps({"volsnap_package_names": wrong}),
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={tmp_path}",
+            json.dumps({"volsnap_package_names": wrong}),
+        ),
     )
     assert done.returncode != 0
     rows_ = rows(tmp_path)
@@ -150,12 +143,11 @@ def test_an_exit_code_never_decides_an_install_the_host_does_not_show(lab: Lab, 
     done = remediate(
         lab,
         "exit-zero:exit-wusa-code",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={tmp_path}",
+        ),
     )
     assert done.returncode != 0
     rows_ = rows(tmp_path)
@@ -243,10 +235,10 @@ def test_hostile_user_variables_are_quoted_or_refused_before_anything_is_sent(
     done = remediate(
         lab,
         "inj2003",
-        "-e",
-        json.dumps({"volsnap_package_dir": str(hostile_dir), "volsnap_package_names": {"2003/x86": name}}),
-        "-e",
-        "volsnap_restart=now",
+        *extra_vars(
+            json.dumps({"volsnap_package_dir": str(hostile_dir), "volsnap_package_names": {"2003/x86": name}}),
+            "volsnap_restart=now",
+        ),
     )
     assert done.returncode == 0, done.stdout[-3000:]
     # The installer line starts with a quote: cmd.exe /c strips one pair, the pair the connection added.
@@ -286,10 +278,10 @@ def test_no_secret_in_any_report_file(lab: Lab, packages: Path, tmp_path: Path) 
     done = remediate(
         lab,
         "refused,wrong-package",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            f"volsnap_report_dir={tmp_path}",
+        ),
         "-vvv",
     )
     assert "authentication failed" in rows(tmp_path)["refused"]["reason"]  # the failure is in the report

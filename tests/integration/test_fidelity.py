@@ -27,6 +27,7 @@ from conftest import (
     W7,
     W2003,
     Lab,
+    extra_vars,
     put_on_host,
     run_ansible,
 )
@@ -111,14 +112,12 @@ def _remediate(lab: Lab, pattern: str, packages: Path, report: Path, *extra: str
         "playbooks/remediate.yml",
         "-f",
         "12",
-        "-e",
-        f"volsnap_hosts={pattern}",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={report}",
+        *extra_vars(
+            f"volsnap_hosts={pattern}",
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={report}",
+        ),
         *extra,
     )
 
@@ -205,10 +204,10 @@ def test_source_url_is_refused_for_server_2003_before_anything_changes(
         "url-w2003-x86",
         packages,
         tmp_path,
-        "-e",
-        "volsnap_package_source=url",
-        "-e",
-        f"volsnap_package_url={package_url}",
+        *extra_vars(
+            "volsnap_package_source=url",
+            f"volsnap_package_url={package_url}",
+        ),
     )
     assert done.returncode != 0
     reason = _rows(tmp_path)["url-w2003-x86"]["reason"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, VISTA, W7, W2003, AwxJob, Lab, remediate, run_ansible
+from conftest import DEFAULTS, VISTA, W7, W2003, AwxJob, Lab, extra_vars, remediate, run_ansible
 from spnego._ntlm_raw.crypto import ntowfv1
 
 from winlab.samples import W2008
@@ -166,8 +166,9 @@ def test_audit_and_remediate_with_a_limit_write_the_report_and_fail_for_an_unrea
         "playbooks/audit.yml",
         "-l",
         GONE,
-        "-e",
-        f"volsnap_report_dir={tmp_path / 'alone'}",
+        *extra_vars(
+            f"volsnap_report_dir={tmp_path / 'alone'}",
+        ),
     )
     assert alone.returncode != 0 and f"not assessed: {GONE} (unknown: " in alone.stdout
     assert list(report(tmp_path / "alone")["hosts"]) == [GONE]
@@ -178,8 +179,9 @@ def test_audit_and_remediate_with_a_limit_write_the_report_and_fail_for_an_unrea
         "playbooks/audit.yml",
         "-l",
         f"{GONE},{FIXED},h01",
-        "-e",
-        f"volsnap_report_dir={tmp_path / 'audit'}",
+        *extra_vars(
+            f"volsnap_report_dir={tmp_path / 'audit'}",
+        ),
     )
     assert audit.returncode != 0 and f"not assessed: {GONE} (unknown: " in audit.stdout
     rows = report(tmp_path / "audit")["hosts"]
@@ -190,14 +192,12 @@ def test_audit_and_remediate_with_a_limit_write_the_report_and_fail_for_an_unrea
         "all",
         "-l",
         f"{GONE},{FIXED}",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={tmp_path / 'remediate'}",
-        "-e",
-        "volsnap_serial=1",
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={tmp_path / 'remediate'}",
+            "volsnap_serial=1",
+        ),
     )
     assert done.returncode != 0 and f"not remediated: {GONE} (unknown: " in done.stdout
     rows = report(tmp_path / "remediate")["hosts"]

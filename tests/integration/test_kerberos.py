@@ -20,7 +20,7 @@ from typing import Any
 
 import ansible_runner
 import pytest
-from conftest import DEFAULTS, W7, W2003, Lab, run_ansible
+from conftest import DEFAULTS, W7, W2003, Lab, extra_vars, run_ansible
 from fault_matrix import fault
 
 from winlab.stats import read_stats
@@ -92,10 +92,10 @@ def test_audit_over_kerberos(lab: Lab, tmp_path: Path) -> None:
         "-i",
         str(lab.inventory),
         "playbooks/audit.yml",
-        "-e",
-        "volsnap_hosts=k7:k2003",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
+        *extra_vars(
+            "volsnap_hosts=k7:k2003",
+            f"volsnap_report_dir={tmp_path}",
+        ),
         **realm_env(lab),
     )
     assert done.returncode == 0, done.stdout[-3000:]
@@ -111,14 +111,12 @@ def test_remediation_of_a_kerberos_host(lab: Lab, packages: Path, tmp_path: Path
         "-i",
         str(lab.inventory),
         "playbooks/remediate.yml",
-        "-e",
-        "volsnap_hosts=krem",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
+        *extra_vars(
+            "volsnap_hosts=krem",
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={tmp_path}",
+        ),
         **realm_env(lab),
     )
     assert done.returncode == 0, done.stdout[-3000:]
@@ -217,12 +215,11 @@ def test_a_mixed_fleet_is_audited_in_one_run(lab: Lab, tmp_path: Path) -> None:
         "-i",
         str(lab.inventory),
         "playbooks/audit.yml",
-        "-e",
-        "volsnap_hosts=k7:n7:btls:c7",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
-        "-e",
-        f"ansible_winrm_ca_trust_path={lab.state_dir / 'ca.pem'}",
+        *extra_vars(
+            "volsnap_hosts=k7:n7:btls:c7",
+            f"volsnap_report_dir={tmp_path}",
+            f"ansible_winrm_ca_trust_path={lab.state_dir / 'ca.pem'}",
+        ),
         **realm_env(lab),
     )
     assert done.returncode == 0, done.stdout[-3000:]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, W7, Lab, remediate, run_ansible
+from conftest import DEFAULTS, W7, Lab, extra_vars, remediate, run_ansible
 from fault_matrix import fault
 
 from winlab.stats import read_stats
@@ -50,16 +50,13 @@ def test_an_installer_quiet_for_three_operation_timeouts_ends_compliant(
     done = remediate(
         lab,
         "quiet",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
-        "-e",
-        "ansible_winrm_operation_timeout_sec=2",
-        "-e",
-        "ansible_winrm_read_timeout_sec=4",
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={tmp_path}",
+            "ansible_winrm_operation_timeout_sec=2",
+            "ansible_winrm_read_timeout_sec=4",
+        ),
     )
     assert done.returncode == 0, done.stdout[-3000:]
     assert _row(tmp_path, "quiet")["status"] == "compliant"
@@ -72,18 +69,12 @@ def test_an_installer_quiet_for_three_operation_timeouts_ends_compliant(
 def test_an_installer_past_command_timeout_fails_and_keeps_lock_and_work_folder(
     lab: Lab, packages: Path, tmp_path: Path
 ) -> None:
-    args = (
-        "-e",
+    args = extra_vars(
         f"volsnap_package_dir={packages}",
-        "-e",
         "volsnap_restart=now",
-        "-e",
         f"volsnap_report_dir={tmp_path}",
-        "-e",
         "ansible_winrm_operation_timeout_sec=1",
-        "-e",
         "ansible_winrm_read_timeout_sec=3",
-        "-e",
         "ansible_winrs_command_timeout=3",
     )
     started = time.monotonic()

@@ -15,7 +15,21 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import BIN, DEFAULTS, ROOT, VISTA, W7, W2003, Lab, ansible_env, host_now, raw, remediate, run_ansible
+from conftest import (
+    BIN,
+    DEFAULTS,
+    ROOT,
+    VISTA,
+    W7,
+    W2003,
+    Lab,
+    ansible_env,
+    extra_vars,
+    host_now,
+    raw,
+    remediate,
+    run_ansible,
+)
 from fault_matrix import fault
 
 FAST = {"restart_takes_s": 1}
@@ -67,12 +81,9 @@ def lab(lab_factory: Any) -> Lab:
 def test_a_killed_run_leaves_its_lock_a_later_run_refuses_it_fresh_and_breaks_it_stale(
     lab: Lab, packages: Path, tmp_path: Path
 ) -> None:
-    args = (
-        "-e",
+    args = extra_vars(
         f"volsnap_package_dir={packages}",
-        "-e",
         "volsnap_restart=none",
-        "-e",
         f"volsnap_report_dir={tmp_path}",
     )
     command = [str(BIN / "ansible-playbook"), "-i", str(lab.inventory), "playbooks/remediate.yml"]
@@ -152,12 +163,11 @@ def test_a_restart_whose_answer_is_lost_is_confirmed_by_the_boot_time(lab: Lab, 
     done = remediate(
         lab,
         "lost",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={tmp_path}",
+        ),
     )
     assert done.returncode == 0, done.stdout[-3000:]
     row = _row(tmp_path, "lost")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import DEFAULTS, VISTA, W7, W2003, Lab, run_ansible
+from conftest import DEFAULTS, VISTA, W7, W2003, Lab, extra_vars, run_ansible
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = {"restart_takes_s": 1}
@@ -97,12 +97,9 @@ def test_check_mode_changes_nothing_on_any_host(lab_factory: Any, packages: Path
 
 def test_remediate_now_then_verify_then_nothing_changes(lab_factory: Any, packages: Path, tmp_path: Path) -> None:
     lab = lab_factory(fleet())  # its defaults make restarts take 1 s
-    args = (
-        "-e",
+    args = extra_vars(
         f"volsnap_package_dir={packages}",
-        "-e",
         "volsnap_restart=now",
-        "-e",
         f"volsnap_report_dir={tmp_path}",
     )
     first = playbook(lab, "remediate.yml", *args)
@@ -134,12 +131,11 @@ def test_window_mode_schedules_a_task_that_restarts_on_the_lab_clock(lab_factory
     done = playbook(
         lab,
         "remediate.yml",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        "volsnap_restart=window",
-        "-e",
-        f"volsnap_restart_at={at}",
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            "volsnap_restart=window",
+            f"volsnap_restart_at={at}",
+        ),
     )
     assert done.returncode == 0, done.stdout[-3000:]
     assert any(argv[0].lower() == "schtasks" and "/xml" in [a.lower() for a in argv] for argv in lab.commands("w7"))
@@ -178,12 +174,11 @@ def test_mixed_fleet_failures_are_named_and_the_rest_is_remediated(
     done = playbook(
         lab,
         "remediate.yml",
-        "-e",
-        f"volsnap_package_dir={tampered}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={tmp_path}",
+        *extra_vars(
+            f"volsnap_package_dir={tampered}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={tmp_path}",
+        ),
     )
     assert done.returncode != 0
     rows = report(tmp_path)["hosts"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, VISTA, W7, W2003, AwxJob, Lab, host_now, raw, run_ansible
+from conftest import DEFAULTS, VISTA, W7, W2003, AwxJob, Lab, extra_vars, host_now, raw, run_ansible
 
 from winlab.host import cmdparse
 from winlab.host.cmdparse import Binary, Block, If, Node
@@ -85,10 +85,10 @@ def _preflight(lab: Lab, packages: Path, report: Path, *extra: str) -> subproces
         "-i",
         str(lab.inventory),
         "playbooks/preflight.yml",
-        "-e",
-        f"volsnap_package_dir={packages}",
-        "-e",
-        f"volsnap_report_dir={report}",
+        *extra_vars(
+            f"volsnap_package_dir={packages}",
+            f"volsnap_report_dir={report}",
+        ),
         *extra,
     )
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, W7, W2003, Lab, put_on_host, remediate, run_ansible
+from conftest import DEFAULTS, W7, W2003, Lab, extra_vars, put_on_host, remediate, run_ansible
 
 FAST = {"restart_takes_s": 1}
 SOURCES_HOSTS = ("url-ok", "url-missing", "share-missing")
@@ -81,8 +81,9 @@ def test_a_copy_from_a_missing_folder_is_named_and_nothing_is_installed(lab: Lab
         lab,
         "share-missing",
         packages,
-        "-e",
-        "volsnap_package_source=host",
+        *extra_vars(
+            "volsnap_package_source=host",
+        ),
         "-e",
         json.dumps({"volsnap_package_path": "C:\\no-such-folder"}),  # JSON: key=value would read \\n as a newline
     )
@@ -113,12 +114,11 @@ def test_a_2003_host_copying_from_a_share_is_checked_against_sha1sums(lab: Lab, 
     done = remediate(
         lab,
         "share-2003-sha1sums",
-        "-e",
-        f"volsnap_package_dir={with_sha1}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={report}",
+        *extra_vars(
+            f"volsnap_package_dir={with_sha1}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={report}",
+        ),
         *source,
     )
     assert done.returncode == 0, done.stdout[-3000:]
@@ -127,12 +127,11 @@ def test_a_2003_host_copying_from_a_share_is_checked_against_sha1sums(lab: Lab, 
     refused = remediate(
         lab,
         "share-2003-no-sha1",
-        "-e",
-        f"volsnap_package_dir={only_sha256}",
-        "-e",
-        "volsnap_restart=now",
-        "-e",
-        f"volsnap_report_dir={report}",
+        *extra_vars(
+            f"volsnap_package_dir={only_sha256}",
+            "volsnap_restart=now",
+            f"volsnap_report_dir={report}",
+        ),
         *source,
     )
     assert refused.returncode != 0

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULTS, Lab, remediate, run_ansible
+from conftest import DEFAULTS, Lab, extra_vars, remediate, run_ansible
 
 from winlab.samples import (
     HYPERV_R2,
@@ -173,8 +173,9 @@ def test_an_invalid_override_fails_before_anything_is_sent(lab_factory: Any, mod
         "-m",
         f"winfix.volsnap.{module}",
         *(("-a", json.dumps(args)) if args else ()),
-        "-e",
-        json.dumps(bad),
+        *extra_vars(
+            json.dumps(bad),
+        ),
     )
     assert done.returncode != 0
     out = done.stdout + done.stderr
