@@ -39,7 +39,7 @@ def test_credssp_logon_and_sealed_messages_in_16k_parts(running: RunningLab) -> 
     protocol = session.protocol
     shell = protocol.open_shell()
     command = protocol.run_command(shell, 'findstr "^"')
-    data = b"TOPSECRET-MARKER " * 4000 + b"\r\n"  # 68 KB: both ways beyond one 16 KiB part
+    data = b"TOPSECRET-MARKER\r\n" * 4000  # 72 KB in short lines (as findstr reads them): beyond one 16 KiB part
     protocol.send_command_input(shell, command, data, end=True)
     stdout, _, rc = protocol.get_command_output(shell, command)
     assert (stdout, rc) == (data, 0)

@@ -251,3 +251,29 @@ def test_output_in_the_shell_code_page(codepage: int) -> None:
     )
     codec = "utf-8" if codepage == 65001 else f"cp{codepage}"
     assert "Professionnel ä" in out.decode(codec)
+
+
+def test_a_line_longer_than_cmd_takes_is_refused_before_it_runs() -> None:
+    h = host()
+    sh = shell_of(h)
+    target = r" > C:\Windows\Temp\a.txt"
+    exactly = "echo " + "x" * (8191 - len("echo ") - len(target)) + target
+    assert len(exactly) == 8191 and run(sh, exactly)[2] == 0
+    h.machine.files.delete(r"C:\Windows\Temp\a.txt")
+    out, err, rc = run(sh, exactly.replace("echo ", "echo x"))
+    assert (out, rc) == (b"", 1) and err == b"The command line is too long.\r\n"
+    assert not h.machine.files.exists(r"C:\Windows\Temp\a.txt")
+    # The limit holds for what the line's variables expand to as well.
+    _, err, rc = run(h.open_shell(437, None, {"X": "y" * 5000}), "echo %X%%X%")
+    assert rc == 1 and err == b"The command line is too long.\r\n"
+
+
+def test_findstr_fails_on_a_line_longer_than_it_reads() -> None:
+    h = host()
+    sh = shell_of(h)
+    fits = b"A" * 8191 + b"\r\n"
+    assert run(sh, r'findstr "^" > C:\Windows\Temp\fits.b64', fits)[2] == 0
+    entry = h.machine.files.read(r"C:\Windows\Temp\fits.b64")
+    assert entry is not None and entry.data == fits
+    _, err, rc = run(sh, r'findstr "^" > C:\Windows\Temp\long.b64', b"B" * 76 + b"\r\n" + b"A" * 8192 + b"\r\n")
+    assert rc == 2 and err == b"FINDSTR: Line 2 is too long.\r\n"

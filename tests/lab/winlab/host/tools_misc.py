@@ -56,6 +56,10 @@ def vssadmin(ctx: ToolContext) -> int:
     return 0
 
 
+# findstr's longest line from a pipe or a file, in bytes (the public list of its limits: FIDELITY.md, row `findstr`).
+FINDSTR_LINE_LIMIT = 8191
+
+
 @register_tool("findstr")
 def findstr(ctx: ToolContext) -> int:
     """The subset the collection uses: `findstr "^"` (every line), /i, /v, /c:"literal", plain words."""
@@ -65,7 +69,12 @@ def findstr(ctx: ToolContext) -> int:
     ignore_case, invert = "/i" in options, "/v" in options
     data = ctx.stdin
     matched = False
-    for line in data.splitlines(keepends=True):
+    for number, line in enumerate(data.splitlines(keepends=True), start=1):
+        if len(line.rstrip(b"\r\n")) > FINDSTR_LINE_LIMIT:
+            # What findstr does after a line too long (skip it, stop, its errorlevel) is not documented: the lab takes
+            # the strict reading, the line is not copied and the command fails (tests/lab/FIDELITY.md).
+            ctx.error(f"FINDSTR: Line {number} is too long.")
+            return 2
         text = line.rstrip(b"\r\n").decode("latin-1")
         probe = text.lower() if ignore_case else text
         terms = literal or [w for p in patterns for w in p.split()]
