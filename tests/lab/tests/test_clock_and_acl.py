@@ -59,6 +59,25 @@ def test_schtasks_times_are_host_local() -> None:
     assert f"{local:%m/%d/%Y %I:%M:%S %p}" in out.decode()  # shown in host time
 
 
+def test_schtasks_refuses_a_tr_longer_than_261_characters() -> None:
+    h = host(**W2003)
+    sh = shell_of(h)
+    local = h.machine.local_now() + dt.timedelta(hours=2)
+
+    def create(name: str, command: str) -> tuple[bytes, bytes, int]:
+        return run(
+            sh,
+            f'schtasks /create /tn "{name}" /tr "{command}" /sc once /st {local:%H:%M:%S} /sd {local:%m/%d/%Y} '
+            "/ru SYSTEM",
+        )
+
+    longest = "shutdown /r /t 0 /c " + "x" * (261 - len("shutdown /r /t 0 /c "))
+    assert create("fits", longest)[2] == 0 and "fits" in h.machine.tasks
+    _, err, rc = create("long", longest + "x")
+    assert rc == 1 and err == b"ERROR: Invalid syntax. Value for '/tr' option cannot be more than 261 character(s).\r\n"
+    assert "long" not in h.machine.tasks
+
+
 def _xml_task(h: object, start: str) -> dt.datetime:
     machine = h.machine  # type: ignore[attr-defined]
     xml = (

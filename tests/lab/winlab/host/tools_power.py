@@ -122,6 +122,9 @@ def _from_xml(ctx: ToolContext, path: str) -> tuple[dt.datetime, str] | None:
     return ctx.machine.to_utc(when), line  # host-local
 
 
+SCHTASKS_TR_LIMIT = 261  # the longest /tr value schtasks /create takes (FIDELITY.md, row `schtasks /create … /tr`)
+
+
 @register_tool("schtasks")
 def schtasks(ctx: ToolContext) -> int:
     flags = _flags(ctx.argv)
@@ -130,6 +133,13 @@ def schtasks(ctx: ToolContext) -> int:
     if "create" in flags:
         if machine.is_2003 and ({"xml", "rl", "delay", "f"} & set(flags)):
             ctx.error('ERROR: Invalid syntax. Type "SCHTASKS /CREATE /?" for usage.')
+            return 1
+        if len(flags.get("tr") or "") > SCHTASKS_TR_LIMIT:
+            # The message as schtasks prints it (quoted in a public release note, tfy-local-ai-setup v1.2.2-rc1); that
+            # Server 2003's schtasks has the same limit is unconfirmed, so the lab applies it everywhere (strict).
+            ctx.error(
+                f"ERROR: Invalid syntax. Value for '/tr' option cannot be more than {SCHTASKS_TR_LIMIT} character(s)."
+            )
             return 1
         if name.lower() in {k.lower() for k in machine.tasks} and "f" not in flags:
             ctx.error(
