@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils import _preflight_report
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._local_files import write_atomically
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._play_record import check_recording_task, current_batch
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._report import TIME_FORMAT
 
 ARGUMENT_SPEC = {
@@ -38,11 +38,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]
         result: dict[str, Any] = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args: dict[str, Any] = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        if not (self._task.run_once and self._task.delegate_to == "localhost" and self._task.delegate_facts):
-            raise AnsibleActionFail(
-                "volsnap_preflight_report in a play on the hosts needs run_once: true, delegate_to: localhost and "
-                "delegate_facts: true (it keeps the play's rows on localhost between serial batches)"
-            )
+        check_recording_task(self._task, "volsnap_preflight_report")
         stamp = time.strftime(TIME_FORMAT, time.gmtime())  # UTC, as the report's times
         rows = self._record_play(task_vars, args["result_var"])
         behind = _preflight_report.not_ready(rows)
@@ -68,15 +64,12 @@ class ActionModule(ActionBase):  # type: ignore[misc]
     def _record_play(self, task_vars: Mapping[str, Any], result_var: str) -> dict[str, Any]:
         """This play's rows so far: the current batch's hosts (and hosts dropped from the play) read now, merged into
         what earlier batches recorded on localhost; hosts no batch has reached yet are not attempted."""
-        hostvars = task_vars["hostvars"]  # raw_get: the results as registered, not templated again per host
-        earlier = (hostvars.raw_get("localhost").get("ansible_facts") or {}).get(RUN_FACT) or {}
-        if earlier.get("key") != self._task._uuid:  # another play's or another run's (a fact cache): start afresh
-            earlier = {}
-        every = list(task_vars["ansible_play_hosts_all"])
-        still_in = set(task_vars["ansible_play_hosts"])
-        observed = dict.fromkeys([*task_vars["ansible_play_batch"], *(h for h in every if h not in still_in)])
-        rows = {host: _preflight_report.row_from_result(hostvars.raw_get(host).get(result_var)) for host in observed}
-        return _preflight_report.record_batch(earlier.get("rows") or {}, rows, every)
+        hostvars = task_vars["hostvars"]  # read with raw_get, as _play_record says why
+        batch = current_batch(self._task, task_vars, RUN_FACT)
+        rows = {
+            host: _preflight_report.row_from_result(hostvars.raw_get(host).get(result_var)) for host in batch.observed
+        }
+        return _preflight_report.record_batch(batch.earlier.get("rows") or {}, rows, batch.targeted)
 
     @staticmethod
     def _write(folder: str | None, rows: Mapping[str, Any], stamp: str) -> list[str]:

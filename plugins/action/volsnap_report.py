@@ -21,6 +21,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils import _report
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._local_files import write_atomically as _write_atomically
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._play_record import check_recording_task, current_batch
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._pycompat import UTC
 
 ARGUMENT_SPEC = {
@@ -91,27 +92,18 @@ class ActionModule(ActionBase):  # type: ignore[misc]
     def _record_play(self, task_vars: Mapping[str, Any], now: dt.datetime, stamp: str) -> tuple[dict[str, Any], str]:
         """This play's rows so far: the current batch's hosts (and hosts dropped from the play) observed now, merged
         into what earlier batches recorded on localhost."""
-        if not (self._task.run_once and self._task.delegate_to == "localhost" and self._task.delegate_facts):
-            raise AnsibleActionFail(
-                "volsnap_report in a play on the hosts needs run_once: true, delegate_to: localhost and "
-                "delegate_facts: true (it keeps the play's rows on localhost between serial batches)"
-            )
-        # raw_get: the variables as the tasks set them (results, facts), without templating them again per host,
-        # which halves the report's cost per host on a large fleet.
-        hostvars = task_vars["hostvars"]
-        earlier = (hostvars.raw_get("localhost").get("ansible_facts") or {}).get(RUN_FACT) or {}
-        if earlier.get("key") != self._task._uuid:  # another play's or another run's (a fact cache): start afresh
-            earlier = {}
-        every = list(task_vars["ansible_play_hosts_all"])
-        still_in = set(task_vars["ansible_play_hosts"])
-        observed = dict.fromkeys([*task_vars["ansible_play_batch"], *(h for h in every if h not in still_in)])
+        check_recording_task(self._task, "volsnap_report")
+        hostvars = task_vars["hostvars"]  # read with raw_get, as _play_record says why
+        batch = current_batch(self._task, task_vars, RUN_FACT)
         rows = _report.record_batch(
-            earlier.get("rows") or {},
-            {host: _report.row_from_host(hostvars.raw_get(host), stamp) for host in observed},
-            every,
+            batch.earlier.get("rows") or {},
+            {host: _report.row_from_host(hostvars.raw_get(host), stamp) for host in batch.observed},
+            batch.targeted,
         )
         try:
-            name = earlier.get("part") or _report.part_name(task_vars.get("awx_job_id"), now, secrets.token_hex(3))
+            name = batch.earlier.get("part") or _report.part_name(
+                task_vars.get("awx_job_id"), now, secrets.token_hex(3)
+            )
         except _report.PartError as error:
             raise AnsibleActionFail(str(error)) from None
         return rows, str(name)
