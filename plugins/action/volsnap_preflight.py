@@ -7,9 +7,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ansible.errors import AnsibleActionFail
-
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._action import DEFAULT_ROOT, VolsnapAction
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._action import DEFAULT_ROOT, PackageSourceAction
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._checksums import (
     ChecksumError,
@@ -34,30 +32,15 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._preflight import (
     parse_preflight,
     plan,
 )
-from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import check_source_arguments
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import SOURCE_ARGUMENT_SPEC
 
-# The package arguments of volsnap_update, so that a preflight is given exactly what the remediation will be.
-ARGUMENT_SPEC = {
-    "source": {"type": "str", "choices": ["controller", "url", "host"], "default": "controller"},
-    "package_dir": {"type": "path"},
-    "package_url": {"type": "str"},
-    "package_path": {"type": "str"},
-    "package_names": {"type": "dict", "default": {}},
-    "checksums": {"type": "dict", "default": {}},
-    "checksum_file": {"type": "path"},
-}
+ARGUMENT_SPEC = SOURCE_ARGUMENT_SPEC  # volsnap_update's package arguments: the preflight is given what it will be
 
 
-class ActionModule(VolsnapAction):
+class ActionModule(PackageSourceAction):
     _supports_check_mode = True  # it reads only: the same in check mode
     argument_spec = ARGUMENT_SPEC
     takes_lock = True  # it takes no lock, but judges a held one by volsnap_lock_max_age_s
-
-    def check_arguments(self, args: dict[str, Any]) -> None:
-        try:
-            check_source_arguments(args)
-        except UnsafeArgumentError as error:
-            raise AnsibleActionFail(f"{error}; nothing was sent") from None
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result, args, facts, assessment = self.start(tmp, task_vars)

@@ -14,7 +14,7 @@ from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._action import (
     DEFAULT_ROOT,
     CmdResult,
-    VolsnapAction,
+    PackageSourceAction,
     facts_result,
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, Status
@@ -55,7 +55,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._servicing import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
     SAFE_URL,
-    check_source_arguments,
+    SOURCE_ARGUMENT_SPEC,
     has_urlcache,
     host_copy_command,
     url_fetch_command,
@@ -63,13 +63,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import (
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "source": {"type": "str", "choices": ["controller", "url", "host"], "default": "controller"},
-    "package_dir": {"type": "path"},
-    "package_url": {"type": "str"},
-    "package_path": {"type": "str"},
-    "package_names": {"type": "dict", "default": {}},
-    "checksums": {"type": "dict", "default": {}},
-    "checksum_file": {"type": "path"},
+    **SOURCE_ARGUMENT_SPEC,
 }
 _URL = SAFE_URL
 _LEAVE_ALONE = {
@@ -83,16 +77,10 @@ _LEAVE_ALONE = {
 _Done = tuple[Outcome, "str | None"]  # an install's or removal's outcome, and the hash that proved the package
 
 
-class ActionModule(VolsnapAction):
+class ActionModule(PackageSourceAction):
     _supports_check_mode = True
     argument_spec = ARGUMENT_SPEC
     takes_lock = True
-
-    def check_arguments(self, args: dict[str, Any]) -> None:
-        try:
-            check_source_arguments(args)
-        except UnsafeArgumentError as error:
-            raise AnsibleActionFail(f"{error}; nothing was sent") from None
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result, args, facts, assessment = self.start(tmp, task_vars)

@@ -21,6 +21,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._assessment import Assessment, assess
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._catalog import CatalogOverrides
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._cmdline import UnsafeArgumentError
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._compat import supply_connection_extras
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._errors import (
     CleanupFailed,
@@ -55,6 +56,7 @@ from ansible_collections.winfix.volsnap.plugins.plugin_utils._overrides import (
 )
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._probe import parse_probe, probe_command
 from ansible_collections.winfix.volsnap.plugins.plugin_utils._removal import Removal, parse_removal, removal_command
+from ansible_collections.winfix.volsnap.plugins.plugin_utils._transfer import check_source_arguments
 
 display = Display()
 
@@ -223,6 +225,16 @@ class VolsnapAction(ActionBase):  # type: ignore[misc]
                 f"{reason}), so whether {lock} was created cannot be told; check the host before running again"
             )
         return got
+
+
+class PackageSourceAction(VolsnapAction):
+    """An action given a package source (volsnap_update, volsnap_preflight): the same arguments, checked alike."""
+
+    def check_arguments(self, args: dict[str, Any]) -> None:
+        try:
+            check_source_arguments(args)
+        except UnsafeArgumentError as error:
+            raise AnsibleActionFail(f"{error}; nothing was sent") from None
 
 
 def _refusal(lock: str, owner: LockOwner, age: float | None, max_age_s: int, now: HostTime | None) -> AnsibleActionFail:

@@ -31,6 +31,19 @@ LINE = 76  # base64 characters per line, as MIME does: well under any line limit
 SAFE_URL = re.compile(r"^https?://[A-Za-z0-9._~:/?#@$&'()*+,;=\[\]-]+$")
 
 
+# The package source arguments of volsnap_update, which volsnap_preflight takes too, so that a preflight is given
+# exactly what the remediation will be.
+SOURCE_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "source": {"type": "str", "choices": ["controller", "url", "host"], "default": "controller"},
+    "package_dir": {"type": "path"},
+    "package_url": {"type": "str"},
+    "package_path": {"type": "str"},
+    "package_names": {"type": "dict", "default": {}},
+    "checksums": {"type": "dict", "default": {}},
+    "checksum_file": {"type": "path"},
+}
+
+
 def check_source_arguments(args: Mapping[str, Any]) -> None:
     """The package source arguments of volsnap_update and volsnap_preflight (source, package_path, package_url,
     package_names), checked before anything is sent; raises UnsafeArgumentError saying what is wrong."""
