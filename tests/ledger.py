@@ -15,6 +15,7 @@ from pathlib import Path
 
 from winlab.host import cmdparse
 from winlab.host.cmdparse import Binary, Block, If, Node, ParseError, Simple
+from winlab.host.tools_servicing import family_of_build
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER = ROOT / "tests" / "lab" / "FIDELITY.md"
@@ -88,13 +89,7 @@ def rows(text: str | None = None) -> list[Row]:
 
 
 def family_of(build: int) -> str:
-    if build == 3790:
-        return "2003"
-    if 6000 <= build <= 6003:
-        return "vista_2008"
-    if build in (7600, 7601):
-        return "7_2008r2"
-    return LATER
+    return family_of_build(build) or LATER
 
 
 def commands_of(line: str) -> list[Command]:

@@ -56,8 +56,8 @@ class Applied(enum.Enum):
     NOT_APPLICABLE = "not applicable"
 
 
-def host_family(machine: Machine) -> str | None:
-    build = machine.profile.build
+def family_of_build(build: int) -> str | None:
+    """The package family an OS build takes (the fidelity ledger's families too); None for a later Windows."""
     if build == 3790:
         return "2003"
     if 6000 <= build <= 6003:
@@ -65,6 +65,10 @@ def host_family(machine: Machine) -> str | None:
     if build in (7600, 7601):
         return "7_2008r2"
     return None
+
+
+def host_family(machine: Machine) -> str | None:
+    return family_of_build(machine.profile.build)
 
 
 def host_branch(machine: Machine) -> str | None:
