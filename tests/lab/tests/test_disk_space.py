@@ -7,26 +7,12 @@ from typing import Any
 
 import pytest
 from conftest import VISTA, W2003
+from test_host import host, run
 
-from winlab.host import create_host
-from winlab.host.shell import LabShell, SimulatedHost
-from winlab.profile import ProfileError, load_config
+from winlab.host.shell import LabShell
+from winlab.profile import ProfileError
 
 FREE = 'wmic logicaldisk where DeviceID="C:" get FreeSpace /value < nul'
-
-
-def host(**fields: Any) -> SimulatedHost:
-    (profile,) = load_config({"hosts": {"h": fields}}).hosts
-    return create_host(profile, None, 1.0)
-
-
-def run(shell: LabShell, line: str, stdin: bytes = b"") -> tuple[bytes, bytes, int]:
-    command = shell.start_command(line)
-    if stdin:
-        command.send_stdin(stdin, True)
-    chunk = command.receive()
-    assert chunk is not None and chunk.exit_code is not None
-    return chunk.stdout, chunk.stderr, chunk.exit_code
 
 
 def free_of(shell: LabShell) -> int:
