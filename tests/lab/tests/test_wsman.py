@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 import time
 
 import pytest
@@ -136,6 +137,10 @@ def test_faults_auth_refused_unreachable_slow(lab) -> None:  # type: ignore[no-u
         running.session("refused").run_cmd("ver")
     with pytest.raises(requests.exceptions.ConnectionError):
         running.session("gone").run_cmd("ver")
+    # The port stays taken while the lab runs: no other listener can be given it and answer for the host that is down.
+    with pytest.raises(OSError), socket.socket() as rival:
+        rival.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        rival.bind(("127.0.0.1", running.ports["gone"]))
     started = time.monotonic()
     assert running.session("slow").run_cmd("ver").status_code == 0
     assert time.monotonic() - started >= 0.4 * 3  # every response of the exchange is delayed

@@ -27,9 +27,10 @@ class Listing:
     port: int
 
 
-def _bound_socket(port: int | None) -> socket.socket:
+def _bound_socket(port: int | None, reuse: bool = True) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port or 0))
     return sock
 
@@ -45,6 +46,9 @@ class LabServer:
         self._stats_task: asyncio.Task[None] | None = None
         self.kdc: LabKdc | None = None
         self._saved_environment: dict[str, str | None] = {}
+        # Unreachable hosts' ports, bound and never listening (connections are refused) until the lab stops, so that
+        # no later listener, of this lab or another, is given the port the inventory names.
+        self._refusing: list[socket.socket] = []
 
     async def start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -52,6 +56,7 @@ class LabServer:
         try:
             await self._start_endpoints()
         except BaseException:
+            self._release_refusing_ports()
             self._stop_realm()
             raise
 
@@ -86,11 +91,12 @@ class LabServer:
         await self._runner.setup()
         tls = server_context(self.state_dir) if any(p.tls for p in self.config.hosts) else None
         for profile in self.config.hosts:
-            sock = _bound_socket(profile.port)
+            unreachable = bool(profile.faults.get("unreachable"))
+            sock = _bound_socket(profile.port, reuse=not unreachable)
             port = sock.getsockname()[1]
             self.listings.append(Listing(profile, port))
-            if profile.faults.get("unreachable"):
-                sock.close()  # the inventory names the port; nothing listens there
+            if unreachable:
+                self._refusing.append(sock)
                 continue
             host = create_host(profile, self.state_dir, clock=self.clock)
             self.endpoints[port] = Endpoint(host, profile, port, self.state_dir)
@@ -125,7 +131,13 @@ class LabServer:
         self.flush_stats()
         if self._runner is not None:
             await self._runner.cleanup()
+        self._release_refusing_ports()
         self._stop_realm()
+
+    def _release_refusing_ports(self) -> None:
+        for sock in self._refusing:
+            sock.close()
+        self._refusing.clear()
 
 
 def inventory_text(listings: list[Listing]) -> str:
