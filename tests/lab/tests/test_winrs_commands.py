@@ -42,7 +42,7 @@ def test_a_quiet_command_times_out_each_receive_after_the_client_s_operation_tim
     started = time.monotonic()
     with pytest.raises(WinRMOperationTimeoutError):
         protocol.get_command_output_raw(shell, command)
-    assert 0.9 <= time.monotonic() - started < 1.6  # w:TimedOut after OperationTimeout (PT1S), not before
+    assert 0.9 <= time.monotonic() - started < 2.5  # w:TimedOut after OperationTimeout (PT1S), not before (nor at 3 s)
     assert not _exists(running, "w7", r"C:\Windows\Temp\made")  # the effect comes at the end
     timeouts = 1
     while True:
@@ -52,7 +52,7 @@ def test_a_quiet_command_times_out_each_receive_after_the_client_s_operation_tim
         except WinRMOperationTimeoutError:
             timeouts += 1
     assert done and rc == 0 and timeouts in (2, 3)
-    assert 2.9 <= time.monotonic() - started < 4.0
+    assert 2.9 <= time.monotonic() - started < 4.0  # the end is answered when it comes, not a timeout later
     assert _exists(running, "w7", r"C:\Windows\Temp\made")
     running.server.flush_stats()
     assert read_stats(running.server.state_dir)["w7"]["receive_timeouts"] == timeouts
@@ -73,7 +73,7 @@ def test_a_waiting_receive_does_not_hold_up_other_hosts(lab) -> None:  # type: i
     time.sleep(0.5)
     started = time.monotonic()
     assert running.session("other").run_cmd("ver").status_code == 0
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 3  # not after the 3.5 s the waiting receive has left
     waiting.join(10)
 
 
