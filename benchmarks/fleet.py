@@ -18,7 +18,6 @@ import itertools
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import psutil
 import yaml
 
 from winlab.samples import W7, W2003, W2008
+from winlab.served import ServedLab
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -50,40 +50,21 @@ class Lab:
             "hosts": {f"h{i:04d}": profiles[i % len(profiles)] for i in range(hosts)},
         }
         (workdir / "hosts.yml").write_text(yaml.safe_dump(spec))
-        self.inventory, self.state = workdir / "inventory.ini", workdir / "state"
-        self.log = open(workdir / "winlab.log", "wb")  # noqa: SIM115 - open for the lab's life
-        self.process = subprocess.Popen(
-            [
-                str(BIN / "winlab"),
-                "serve",
-                str(workdir / "hosts.yml"),
-                "--inventory",
-                str(self.inventory),
-                "--state-dir",
-                str(self.state),
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        self.served = ServedLab.start(
+            workdir / "hosts.yml", workdir / "inventory.ini", workdir / "state", workdir / "winlab.log", timeout_s=120
         )
-        deadline = time.monotonic() + 120
-        while not self.inventory.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((workdir / "winlab.log").read_text())
-            time.sleep(0.1)
-        self.ps = psutil.Process(self.process.pid)
+        self.ps = psutil.Process(self.served.process.pid)
 
     def counters(self) -> dict[str, dict[str, int]]:
         time.sleep(1.2)  # the lab writes stats.json every 0.5 s
-        return json.loads((self.state / "stats.json").read_text())  # type: ignore[no-any-return]
+        return json.loads((self.served.state_dir / "stats.json").read_text())  # type: ignore[no-any-return]
 
     def cpu(self) -> float:
         times = self.ps.cpu_times()
         return float(times.user + times.system)
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
-        self.log.close()
+        self.served.stop(grace_s=30)
 
 
 # The commands of a transfer (winrs put_file: findstr, certutil -decode/-hashfile, move, del; source url: certutil
@@ -135,7 +116,7 @@ def timed_playbook(lab: Lab, *args: str) -> dict[str, Any]:
     peak = [0, 0]  # the main process, the whole tree
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(BIN / "ansible-playbook"), "-i", str(lab.inventory), *args],
+        [str(BIN / "ansible-playbook"), "-i", str(lab.served.inventory), *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

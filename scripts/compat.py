@@ -24,13 +24,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from winlab.served import LabDidNotStart, ServedLab
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN_BIN = ROOT / ".venv" / "bin"
@@ -226,30 +227,18 @@ class Runner:
         work = self.venv / "e2e"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
-        inventory = work / "inventory.ini"
-        with (work / "winlab.log").open("wb") as lab_log:
-            lab = subprocess.Popen(
-                [MAIN_BIN / "winlab", "serve", FLEET, "--inventory", inventory, "--state-dir", work / "lab"],
-                stdout=lab_log,
-                stderr=subprocess.STDOUT,
-            )
         try:
-            return self._e2e_against(lab, inventory, work, log)
+            lab = ServedLab.start(FLEET, work / "inventory.ini", work / "lab", work / "winlab.log", timeout_s=60)
+        except LabDidNotStart as error:
+            with log.open("a") as out:
+                out.write(f"the lab did not start: {error}\n")
+            return False
+        try:
+            return self._e2e_against(lab.inventory, work, log)
         finally:
-            lab.send_signal(signal.SIGTERM)
-            try:
-                lab.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                lab.kill()
+            lab.stop(grace_s=20)
 
-    def _e2e_against(self, lab: subprocess.Popen[bytes], inventory: Path, work: Path, log: Path) -> bool:
-        deadline = time.monotonic() + 60
-        while not inventory.exists():
-            if lab.poll() is not None or time.monotonic() > deadline:
-                with log.open("a") as out:
-                    out.write("the lab did not start:\n" + (work / "winlab.log").read_text())
-                return False
-            time.sleep(0.2)
+    def _e2e_against(self, inventory: Path, work: Path, log: Path) -> bool:
         if not run([MAIN_BIN / "winlab", "packages", work / "packages"], log):
             return False
         env = self.env()

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from winlab.served import LabDidNotStart, ServedLab
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -37,27 +37,12 @@ def main() -> int:
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir()
     inventory = OUT / "inventory.ini"
-    with open(OUT / "winlab.log", "wb") as log:
-        lab = subprocess.Popen(
-            [
-                str(BIN / "winlab"),
-                "serve",
-                str(FLEET),
-                "--inventory",
-                str(inventory),
-                "--state-dir",
-                str(OUT / "lab-state"),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        deadline = time.monotonic() + 30
-        while not inventory.exists():
-            if lab.poll() is not None or time.monotonic() > deadline:
-                print((OUT / "winlab.log").read_text(), file=sys.stderr)
-                return 1
-            time.sleep(0.1)
+        lab = ServedLab.start(FLEET, inventory, OUT / "lab-state", OUT / "winlab.log")
+    except LabDidNotStart as error:
+        print(error, file=sys.stderr)
+        return 1
+    with lab:
         subprocess.run([str(BIN / "winlab"), "packages", str(OUT / "packages")], check=True, capture_output=True)
         inv = ["-i", str(inventory)]
         run(
@@ -98,12 +83,6 @@ def main() -> int:
         print(f"\nsummary: {after['summary']}")
         print(f"HTML report: {OUT / 'report' / 'report.html'}")
         return verified
-    finally:
-        lab.send_signal(signal.SIGTERM)
-        try:
-            lab.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            lab.kill()
 
 
 if __name__ == "__main__":

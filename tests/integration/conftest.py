@@ -9,10 +9,8 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from fault_matrix import pytest_runtest_makereport, pytest_terminal_summary  # n
 
 from winlab.profile import load_hosts_file
 from winlab.samples import DEFAULTS, VISTA, W7, W2003  # noqa: F401  (re-exported for the tests)
+from winlab.served import ServedLab
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -57,11 +56,17 @@ class LabHost:
 
 @dataclass
 class Lab:
-    inventory: Path
-    state_dir: Path
+    served: ServedLab
     hosts: dict[str, LabHost]
-    process: subprocess.Popen[bytes]
     builds: dict[str, int]  # each host's build number, from its profile (its OS family)
+
+    @property
+    def inventory(self) -> Path:
+        return self.served.inventory
+
+    @property
+    def state_dir(self) -> Path:
+        return self.served.state_dir
 
     def commands(self, host: str) -> list[list[str]]:
         """Every simple command the host ran (the lab's audit log)."""
@@ -99,41 +104,13 @@ def _parse_inventory(path: Path) -> dict[str, LabHost]:
 
 
 def start_lab(hosts_file: Path, workdir: Path, clock_rate: float = 1.0) -> Lab:
-    inventory, state_dir = workdir / "inventory.ini", workdir / "state"
-    log = open(workdir / "winlab.log", "wb")  # noqa: SIM115 - kept open for the subprocess's life
-    process = subprocess.Popen(
-        [
-            BIN / "winlab",
-            "serve",
-            str(hosts_file),
-            "--inventory",
-            str(inventory),
-            "--state-dir",
-            str(state_dir),
-            "--clock-rate",
-            str(clock_rate),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    served = ServedLab.start(
+        hosts_file, workdir / "inventory.ini", workdir / "state", workdir / "winlab.log", clock_rate=clock_rate
     )
-    deadline = time.monotonic() + 30
-    while not inventory.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"winlab did not come up: {(workdir / 'winlab.log').read_text()}")
-        time.sleep(0.05)
     builds = {profile.name: profile.build for profile in load_hosts_file(hosts_file).hosts}
-    lab = Lab(inventory, state_dir, _parse_inventory(inventory), process, builds)
+    lab = Lab(served, _parse_inventory(served.inventory), builds)
     SESSION_LABS.append(lab)
     return lab
-
-
-def stop_lab(lab: Lab) -> None:
-    lab.process.send_signal(signal.SIGTERM)
-    try:
-        lab.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        lab.process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +129,7 @@ def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
 
     yield start
     for lab in started:
-        stop_lab(lab)
+        lab.served.stop()
 
 
 def ansible_env(**extra: str) -> dict[str, str]:

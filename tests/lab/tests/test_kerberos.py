@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,9 +18,9 @@ from winrm.exceptions import InvalidCredentialsError
 
 from winlab.kerberos import REALM, LabKdc, RealmUser, keytab_path, service_principal
 from winlab.profile import ProfileError, load_config
+from winlab.served import ServedLab
 from winlab.stats import read_stats
 
-BIN = Path(sys.executable).parent
 USER = f"Administrator@{REALM}"
 
 
@@ -99,47 +98,28 @@ def test_kdc_issues_tickets_on_loopback_only_and_stops(tmp_path: Path) -> None:
     kdc.stop()  # idempotent
 
 
-def _serve(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+def _serve(tmp_path: Path) -> ServedLab:
     hosts = tmp_path / "hosts.yml"
     hosts.write_text(yaml.safe_dump({"defaults": {"password": PASSWORD}, "hosts": {"k1": {"auth": "kerberos"}}}))
-    inventory, state = tmp_path / "inventory.ini", tmp_path / "state"
-    process = subprocess.Popen(
-        [BIN / "winlab", "serve", str(hosts), "--inventory", str(inventory), "--state-dir", str(state)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while not inventory.exists():
-        assert process.poll() is None and time.monotonic() < deadline, "winlab serve did not come up"
-        time.sleep(0.05)
-    return process, state
+    return ServedLab.start(hosts, tmp_path / "inventory.ini", tmp_path / "state", tmp_path / "winlab.log")
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_no_kdc_outlives_winlab_serve(tmp_path: Path, how: signal.Signals) -> None:
-    process, state = _serve(tmp_path)
-    try:
-        kdc_pid = int((state / "kdc" / "krb5kdc.pid").read_text())
-        conf = (state / "krb5.conf").read_text().splitlines()
+    with _serve(tmp_path) as served:
+        kdc_pid = int((served.state_dir / "kdc" / "krb5kdc.pid").read_text())
+        conf = (served.state_dir / "krb5.conf").read_text().splitlines()
         port = int(next(line for line in conf if line.strip().startswith("kdc =")).split(":")[-1])
         assert not _gone(kdc_pid, 0.2) and _listening(port)
-        process.send_signal(how)
-        process.wait(15)
+        served.process.send_signal(how)
+        served.process.wait(15)
         assert _gone(kdc_pid), f"krb5kdc {kdc_pid} still runs after winlab got {how.name}"
         assert not _listening(port)
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(15)
 
 
 def test_inventory_of_a_kerberos_host(tmp_path: Path) -> None:
-    process, _state = _serve(tmp_path)
-    try:
-        line = (tmp_path / "inventory.ini").read_text().splitlines()[1]
-    finally:
-        process.terminate()
-        process.wait(15)
+    with _serve(tmp_path) as served:
+        line = served.inventory.read_text().splitlines()[1]
     assert "ansible_user=Administrator@LAB.TEST" in line
     assert "ansible_winrm_transport=kerberos" in line
     assert "ansible_winrm_kerberos_hostname_override=k1.lab.test" in line
